@@ -1,0 +1,91 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+from trytond.i18n import gettext
+from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+
+from .exceptions import ConfigurationValidationError
+
+# The range each setting may take: (field, lowest, highest)
+_RANGES = [
+    ('minimum_child_first_weight', 0, 100),
+    ('score_max', 1, 100),
+    ('moderation_spread', 1, 100),
+    ('child_first_threshold', 0, 100),
+    ('standstill_days', 0, 60),
+    ('default_tolerance', 0, 100),
+    ]
+
+
+class Configuration(ModelSingleton, ModelSQL, ModelView):
+    "Commissioning Configuration"
+    __name__ = 'commissioning.configuration'
+
+    minimum_child_first_weight = fields.Integer(
+        "Minimum Child First Weight", required=True,
+        help="The least total weight that the Child First criteria of a "
+        "tender must carry (out of 100).")
+    score_max = fields.Integer(
+        "Maximum Score", required=True,
+        help="Evaluators score each criterion from 0 to this value.")
+    moderation_spread = fields.Integer(
+        "Moderation Spread", required=True,
+        help="When evaluators' scores for a bid and criterion differ by at "
+        "least this many points, a moderated score is required.")
+    child_first_threshold = fields.Integer(
+        "Child First Threshold (%)", required=True,
+        help="The Child First percentage a bid must reach to be eligible.")
+    standstill_days = fields.Integer(
+        "Standstill (working days)", required=True,
+        help="Working days between award and contract. "
+        "Use 0 for light-touch contracts and grants.")
+    require_children_panel = fields.Boolean(
+        "Require Children's Panel",
+        help="A children's panel must score at least one Child First "
+        "criterion before evaluation can start.")
+    default_tolerance = fields.Integer(
+        "Default KPI Tolerance (%)", required=True,
+        help="The tolerance new KPI templates get, as a percentage of the "
+        "target.")
+
+    @classmethod
+    def default_minimum_child_first_weight(cls):
+        return 30
+
+    @classmethod
+    def default_score_max(cls):
+        return 5
+
+    @classmethod
+    def default_moderation_spread(cls):
+        return 2
+
+    @classmethod
+    def default_child_first_threshold(cls):
+        return 50
+
+    @classmethod
+    def default_standstill_days(cls):
+        return 8
+
+    @classmethod
+    def default_require_children_panel(cls):
+        return True
+
+    @classmethod
+    def default_default_tolerance(cls):
+        return 10
+
+    @classmethod
+    def validate_fields(cls, records, field_names):
+        super().validate_fields(records, field_names)
+        for name, lowest, highest in _RANGES:
+            if field_names and name not in field_names:
+                continue
+            for record in records:
+                value = getattr(record, name)
+                if value is not None and not (lowest <= value <= highest):
+                    raise ConfigurationValidationError(gettext(
+                            'childfirst_commissioning.msg_configuration_range',
+                            field=cls.fields_get([name])[name]['string'],
+                            value=value, lowest=lowest, highest=highest))

@@ -1,0 +1,53 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+from trytond.exceptions import UserError, UserWarning
+from trytond.model.exceptions import AccessError, ValidationError
+
+
+class GateError(UserError):
+    "A gate refused a transition; the message lists every failing check."
+
+
+class TenderDesignError(GateError):
+    pass
+
+
+class ApprovalError(GateError):
+    pass
+
+
+class PublishError(GateError):
+    pass
+
+
+class SegregationError(GateError):
+    "The user who requested a sign-off tried to give it."
+
+
+class TenderValidationError(ValidationError):
+    pass
+
+
+class CriterionValidationError(ValidationError):
+    pass
+
+
+class CollaborationValidationError(ValidationError):
+    pass
+
+
+class ConfigurationValidationError(ValidationError):
+    pass
+
+
+class LockedError(AccessError):
+    "A record is frozen by the state of the record it belongs to."
+
+
+class SignoffError(AccessError):
+    "Sign-offs are kept as they were given."
+
+
+class CommissioningWarning(UserWarning):
+    pass

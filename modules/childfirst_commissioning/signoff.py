@@ -1,0 +1,83 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import SegregationError, SignoffError
+
+GATES = [
+    ('tender_budget', "Tender Budget"),
+    ('award', "Award"),
+    ('contract_activation', "Contract Activation"),
+    ('payment_release', "Payment Release"),
+    ]
+
+
+class Signoff(ModelSQL, ModelView):
+    "Sign-off"
+    __name__ = 'commissioning.signoff'
+
+    origin = fields.Reference(
+        "Origin", selection='get_origins', required=True, readonly=True)
+    gate = fields.Selection(GATES, "Gate", required=True, readonly=True)
+    decision = fields.Selection([
+            ('approved', "Approved"),
+            ('rejected', "Rejected"),
+            ], "Decision", required=True, readonly=True)
+    user = fields.Many2One(
+        'res.user', "User", required=True, readonly=True,
+        ondelete='RESTRICT')
+    requested_by = fields.Many2One(
+        'res.user', "Requested By", readonly=True, ondelete='RESTRICT',
+        help="The user who asked for this sign-off.")
+    comment = fields.Text("Comment", readonly=True)
+    checks = fields.Text(
+        "Checks", readonly=True,
+        help="The checklist of the gate as it stood when the decision was "
+        "given.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def get_origins(cls):
+        Model = Pool().get('ir.model')
+        return [(None, '')] + [
+            (m, Model.get_name(m)) for m in cls._get_origins()]
+
+    @classmethod
+    def _get_origins(cls):
+        return ['commissioning.tender']
+
+    @classmethod
+    def check_modification(cls, mode, signoffs, values=None, external=False):
+        super().check_modification(
+            mode, signoffs, values=values, external=external)
+        if mode in {'write', 'delete'}:
+            raise SignoffError(gettext(
+                    'childfirst_commissioning.msg_signoff_immutable'))
+
+    @classmethod
+    def record(cls, origin, gate, decision, checks, requested_by=None,
+            comment=None):
+        """Record a decision on a gate of origin by the current user.
+
+        The user who requested the sign-off may not give it."""
+        user = Transaction().user
+        if requested_by and requested_by.id == user:
+            raise SegregationError(gettext(
+                    'childfirst_commissioning.msg_segregation',
+                    record=origin.rec_name,
+                    gate=dict(GATES)[gate]))
+        signoff = cls(
+            origin=origin, gate=gate, decision=decision, user=user,
+            requested_by=requested_by, comment=comment,
+            checks="\n".join(checks))
+        with without_check_access():
+            signoff.save()
+        return signoff

@@ -1,0 +1,645 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+import datetime as dt
+from decimal import Decimal
+
+from sql.aggregate import Sum
+from sql.conditionals import Case, Coalesce
+
+from trytond.i18n import gettext
+from trytond.model import (
+    Index, ModelSQL, ModelView, Workflow, fields)
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.tools import grouped_slice, reduce_ids
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .collaboration import CollaborationOriginMixin
+from .common import TENET_KEYS, TENETS, CriterionMixin, KpiMixin
+from .exceptions import (
+    ApprovalError, LockedError, PublishError, TenderDesignError,
+    TenderValidationError)
+from .signoff import Signoff
+
+STATES = [
+    ('draft', "Draft"),
+    ('pending_approval', "Pending Approval"),
+    ('approved', "Approved"),
+    ('published', "Published"),
+    ('closed', "Closed"),
+    ('evaluation', "Evaluation"),
+    ('moderated', "Moderated"),
+    ('award_pending', "Award Pending"),
+    ('awarded', "Awarded"),
+    ('contracted', "Contracted"),
+    ('cancelled', "Cancelled"),
+    ]
+# The states in which a tender is visible to providers
+PUBLIC_STATES = [
+    'published', 'closed', 'evaluation', 'moderated', 'award_pending',
+    'awarded', 'contracted']
+# The fields the workflow writes itself, whatever the state
+WORKFLOW_FIELDS = {'state', 'requested_by', 'approved_by', 'published_at'}
+
+
+def checklist_text(checks):
+    "Return the checklist as text, a line per check and per failure"
+    lines = []
+    for label, failures in checks:
+        lines.append(("✗ " if failures else "✓ ") + label)
+        lines.extend("    – " + f for f in failures)
+    return "\n".join(lines)
+
+
+def failures_text(checks):
+    "Return every failure of the checks as a bulleted list"
+    return "\n".join(
+        "• " + f for _, failures in checks for f in failures)
+
+
+class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
+    "Tender"
+    __name__ = 'commissioning.tender'
+    _history = True
+    _states = {
+        'readonly': Eval('state') != 'draft',
+        }
+
+    name = fields.Char("Name", required=True, states=_states)
+    description = fields.Text(
+        "Description", states=_states,
+        help="What is being commissioned, for which children, and why.")
+    company = fields.Many2One(
+        'company.company', "Company", required=True, states=_states)
+    currency = fields.Many2One(
+        'currency.currency', "Currency", required=True, states=_states)
+    budget = Monetary(
+        "Budget", currency='currency', digits='currency', required=True,
+        states=_states,
+        help="The most the commissioner will pay over the contract.")
+    kind = fields.Selection([
+            ('contract', "Contract"),
+            ('grant', "Grant Round"),
+            ], "Kind", required=True, states=_states)
+    submission_deadline = fields.DateTime(
+        "Submission Deadline", states=_states)
+    contract_start = fields.Date("Contract Start", states=_states)
+    contract_end = fields.Date("Contract End", states=_states)
+    criteria = fields.One2Many(
+        'commissioning.tender.criterion', 'tender', "Criteria",
+        states=_states)
+    collaborations = fields.One2Many(
+        'commissioning.collaboration', 'origin',
+        "Collaboration with Children", states=_states,
+        help="Evidence that children helped design this tender.")
+    signoffs = fields.One2Many(
+        'commissioning.signoff', 'origin', "Sign-offs", readonly=True)
+    requested_by = fields.Many2One(
+        'res.user', "Approval Requested By", readonly=True)
+    approved_by = fields.Many2One(
+        'res.user', "Approved By", readonly=True)
+    published_at = fields.DateTime("Published At", readonly=True)
+    total_weight = fields.Function(
+        fields.Numeric("Total Weight", digits=(16, 2)), 'get_weights')
+    child_first_weight = fields.Function(
+        fields.Numeric("Child First Weight", digits=(16, 2)), 'get_weights')
+    design_checklist = fields.Function(
+        fields.Text("Design Checklist"), 'get_design_checklist')
+    design_ready = fields.Function(
+        fields.Boolean("Ready for Approval"), 'get_design_checklist')
+    language_notes = fields.Function(
+        fields.Text("Child First Language"), 'get_language_notes')
+    state = fields.Selection(
+        STATES, "State", readonly=True, required=True, sort=False)
+    state_string = state.translated('state')
+
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(
+                t,
+                (t.state, Index.Equality(cardinality='low')),
+                where=t.state.in_([
+                        'draft', 'pending_approval', 'approved',
+                        'published'])))
+        cls._order = [
+            ('submission_deadline', 'DESC NULLS FIRST'),
+            ('id', 'DESC'),
+            ]
+        cls._transitions |= {
+            ('draft', 'pending_approval'),
+            ('pending_approval', 'approved'),
+            ('pending_approval', 'draft'),
+            ('approved', 'published'),
+            ('draft', 'cancelled'),
+            ('pending_approval', 'cancelled'),
+            ('approved', 'cancelled'),
+            ('published', 'cancelled'),
+            }
+        cls._buttons.update({
+                'load_child_first_criteria': {
+                    'invisible': Eval('state') != 'draft',
+                    'icon': 'tryton-import',
+                    'depends': ['state'],
+                    },
+                'request_approval': {
+                    'invisible': Eval('state') != 'draft',
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'approve': {
+                    'invisible': Eval('state') != 'pending_approval',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'reject': {
+                    'invisible': Eval('state') != 'pending_approval',
+                    'icon': 'tryton-back',
+                    'depends': ['state'],
+                    },
+                'publish': {
+                    'invisible': Eval('state') != 'approved',
+                    'icon': 'tryton-launch',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'pending_approval', 'approved',
+                            'published']),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_kind(cls):
+        return 'contract'
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_currency(cls):
+        Company = Pool().get('company.company')
+        company = cls.default_company()
+        if company is not None and company >= 0:
+            return Company(company).currency.id
+
+    @fields.depends('company')
+    def on_change_company(self):
+        if self.company:
+            self.currency = self.company.currency
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual',
+                If(Eval('state') == 'cancelled', 'muted', '')),
+            ]
+
+    # Weights, for all tenders in one query
+
+    @classmethod
+    def get_weights(cls, tenders, names):
+        pool = Pool()
+        Criterion = pool.get('commissioning.tender.criterion')
+        criterion = Criterion.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {n: {t.id: Decimal(0) for t in tenders} for n in names}
+        total = Sum(Case(
+                (criterion.method.in_(['scored', 'price']),
+                    Coalesce(criterion.weight, 0)), else_=0))
+        child_first = Sum(Case(
+                ((criterion.method == 'scored')
+                    & (criterion.tenet != None),  # noqa: E711
+                    Coalesce(criterion.weight, 0)), else_=0))
+        for sub_ids in grouped_slice([t.id for t in tenders]):
+            cursor.execute(*criterion.select(
+                    criterion.tender, total, child_first,
+                    where=reduce_ids(criterion.tender, sub_ids),
+                    group_by=criterion.tender))
+            for tender_id, total_weight, child_first_weight in cursor:
+                if 'total_weight' in result:
+                    result['total_weight'][tender_id] = Decimal(
+                        str(total_weight or 0))
+                if 'child_first_weight' in result:
+                    result['child_first_weight'][tender_id] = Decimal(
+                        str(child_first_weight or 0))
+        return result
+
+    # The tender design gate
+
+    def design_checks(self):
+        """Return the checks of the tender design gate.
+
+        Each check is a (label, failures) pair; the check passes when
+        failures is empty."""
+        pool = Pool()
+        Configuration = pool.get('commissioning.configuration')
+        config = Configuration(1)
+        tenet_names = dict(TENETS)
+        criteria = list(self.criteria or [])
+        checks = []
+
+        def check(name, failures, **values):
+            checks.append((
+                    gettext('childfirst_commissioning.msg_check_label_%s'
+                        % name, **values),
+                    failures))
+
+        # 1. Weights of the scored and price criteria add up to 100
+        total = sum(
+            (c.weight or 0 for c in criteria
+                if c.method in {'scored', 'price'}), Decimal(0))
+        check('weights', [] if total == 100 else [gettext(
+                        'childfirst_commissioning.msg_check_weights',
+                        total=_number(total))])
+
+        # 2. Each tenet has a scored criterion
+        covered = {c.tenet for c in criteria
+            if c.tenet and c.method == 'scored'}
+        missing = [tenet_names[t] for t in TENET_KEYS if t not in covered]
+        check('tenets', [gettext(
+                        'childfirst_commissioning.msg_check_tenet',
+                        tenet=t) for t in missing])
+
+        # 3. Child First criteria carry enough weight
+        minimum = config.minimum_child_first_weight
+        child_first = sum(
+            (c.weight or 0 for c in criteria if c.child_first), Decimal(0))
+        check('child_first_weight', [] if child_first >= minimum else [
+                    gettext(
+                        'childfirst_commissioning.msg_check_child_first_weight',
+                        weight=_number(child_first), minimum=minimum)],
+            minimum=minimum)
+
+        # 4. A mandatory pass/fail criterion requires evidence of
+        # collaboration with children
+        mandatory = [c for c in criteria
+            if c.method == 'pass_fail' and c.tenet == 'collaboration'
+            and c.evidence_required]
+        check('evidence_criterion', [] if mandatory else [gettext(
+                        'childfirst_commissioning.msg_check_evidence_criterion')])
+
+        # 5. Children were involved in designing the tender
+        check('co_design', self.collaboration_evidence_checks())
+
+        # 6. Every Child First criterion feeds the contract KPIs
+        check('kpi_templates', [gettext(
+                        'childfirst_commissioning.msg_check_kpi_templates',
+                        criterion=c.name)
+                    for c in criteria
+                    if c.child_first and not c.kpi_templates])
+
+        # 7. Child First language
+        check('language', [text for blocking, text in self.format_language(
+                        self.language_findings()) if blocking])
+
+        # 8. Budget and dates
+        failures = []
+        if not self.budget or self.budget <= 0:
+            failures.append(gettext(
+                    'childfirst_commissioning.msg_check_budget'))
+        for name in ['submission_deadline', 'contract_start',
+                'contract_end']:
+            if not getattr(self, name):
+                failures.append(gettext(
+                        'childfirst_commissioning.msg_check_date_missing',
+                        field=self.__names__(name)['field']))
+        if (self.submission_deadline and self.contract_start
+                and self.submission_deadline.date() >= self.contract_start):
+            failures.append(gettext(
+                    'childfirst_commissioning.msg_check_deadline_start'))
+        if (self.contract_start and self.contract_end
+                and self.contract_start >= self.contract_end):
+            failures.append(gettext(
+                    'childfirst_commissioning.msg_check_start_end'))
+        check('budget_dates', failures)
+        return checks
+
+    def language_texts(self):
+        "Return the (label, text) pairs of this tender's texts"
+        texts = [
+            (self.__names__('name')['field'], self.name),
+            (self.__names__('description')['field'], self.description),
+            ]
+        for criterion in self.criteria or []:
+            texts.append((criterion.name, criterion.name))
+            texts.append((criterion.name, criterion.description))
+            for kpi in criterion.kpi_templates or []:
+                texts.append((criterion.name, kpi.name))
+        return texts
+
+    def language_findings(self):
+        Term = Pool().get('commissioning.language.term')
+        return Term.find_in(self.language_texts())
+
+    @staticmethod
+    def format_language(findings):
+        "Return (blocking, text) pairs for the findings"
+        Term = Pool().get('commissioning.language.term')
+        return list(zip(
+                [f['blocking'] for f in findings],
+                Term.format_findings(findings)))
+
+    @classmethod
+    def get_design_checklist(cls, tenders, names):
+        result = {n: {} for n in names}
+        for tender in tenders:
+            checks = tender.design_checks()
+            if 'design_checklist' in result:
+                result['design_checklist'][tender.id] = checklist_text(checks)
+            if 'design_ready' in result:
+                result['design_ready'][tender.id] = not any(
+                    f for _, f in checks)
+        return result
+
+    @classmethod
+    def get_language_notes(cls, tenders, name):
+        return {
+            t.id: "\n".join(text for _, text in t.format_language(
+                        t.language_findings()))
+            for t in tenders}
+
+    # Validation of input
+
+    @classmethod
+    def validate_fields(cls, tenders, field_names):
+        super().validate_fields(tenders, field_names)
+        for tender in tenders:
+            if tender.budget is not None and tender.budget < 0:
+                raise TenderValidationError(gettext(
+                        'childfirst_commissioning.msg_tender_budget_negative',
+                        tender=tender.rec_name))
+            if (tender.submission_deadline and tender.contract_start
+                    and tender.submission_deadline.date()
+                    >= tender.contract_start):
+                raise TenderValidationError(gettext(
+                        'childfirst_commissioning.msg_tender_deadline_start',
+                        tender=tender.rec_name))
+            if (tender.contract_start and tender.contract_end
+                    and tender.contract_start >= tender.contract_end):
+                raise TenderValidationError(gettext(
+                        'childfirst_commissioning.msg_tender_start_end',
+                        tender=tender.rec_name))
+
+    @classmethod
+    def check_modification(cls, mode, tenders, values=None, external=False):
+        super().check_modification(
+            mode, tenders, values=values, external=external)
+        if mode == 'write' and set(values or {}) - WORKFLOW_FIELDS:
+            for tender in tenders:
+                if tender.state != 'draft':
+                    raise LockedError(gettext(
+                            'childfirst_commissioning.msg_tender_locked',
+                            tender=tender.rec_name,
+                            state=tender.state_string))
+        elif mode == 'delete':
+            for tender in tenders:
+                if tender.state not in {'draft', 'cancelled'}:
+                    raise LockedError(gettext(
+                            'childfirst_commissioning.msg_tender_delete',
+                            tender=tender.rec_name))
+
+    def check_evidence_editable(self):
+        if self.state != 'draft':
+            raise LockedError(gettext(
+                    'childfirst_commissioning.msg_tender_evidence_locked',
+                    tender=self.rec_name, state=self.state_string))
+
+    def check_criteria_editable(self):
+        if self.state != 'draft':
+            raise LockedError(gettext(
+                    'childfirst_commissioning.msg_tender_criteria_locked',
+                    tender=self.rec_name, state=self.state_string))
+
+    @classmethod
+    def copy(cls, tenders, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('signoffs')
+        default.setdefault('requested_by')
+        default.setdefault('approved_by')
+        default.setdefault('published_at')
+        return super().copy(tenders, default=default)
+
+    # Buttons
+
+    @classmethod
+    @ModelView.button
+    def load_child_first_criteria(cls, tenders):
+        """Add the criteria library's default criteria, with their KPI
+        templates, that the tender does not have yet"""
+        pool = Pool()
+        Library = pool.get('commissioning.library.criterion')
+        Criterion = pool.get('commissioning.tender.criterion')
+        entries = Library.search([('load_by_default', '=', True)])
+        to_create = []
+        for tender in tenders:
+            if tender.state != 'draft':
+                continue
+            names = {c.name for c in tender.criteria}
+            for entry in entries:
+                if entry.name in names:
+                    continue
+                values = entry.criterion_values()
+                values['tender'] = tender.id
+                to_create.append(values)
+        if to_create:
+            Criterion.create(to_create)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('pending_approval')
+    def request_approval(cls, tenders):
+        cls.check_design(tenders)
+        cls.write(tenders, {'requested_by': Transaction().user})
+
+    @classmethod
+    def check_design(cls, tenders):
+        "Raise listing every failing check of the tender design gate"
+        for tender in tenders:
+            checks = tender.design_checks()
+            if any(f for _, f in checks):
+                raise TenderDesignError(gettext(
+                        'childfirst_commissioning.msg_tender_design_gate',
+                        tender=tender.rec_name,
+                        failures=failures_text(checks)))
+
+    def approval_checks(self):
+        "Return the checks finance signs off: the design as it stands"
+        return self.design_checks()
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('approved')
+    def approve(cls, tenders):
+        for tender in tenders:
+            checks = tender.approval_checks()
+            if any(f for _, f in checks):
+                raise ApprovalError(gettext(
+                        'childfirst_commissioning.msg_tender_approval_gate',
+                        tender=tender.rec_name,
+                        failures=failures_text(checks)))
+            Signoff.record(
+                tender, 'tender_budget', 'approved',
+                checklist_text(checks).splitlines(),
+                requested_by=tender.requested_by)
+        cls.write(tenders, {'approved_by': Transaction().user})
+
+    @classmethod
+    @ModelView.button_action(
+        'childfirst_commissioning.wizard_tender_reject')
+    def reject(cls, tenders):
+        pass
+
+    @classmethod
+    @Workflow.transition('draft')
+    def reject_with(cls, tenders, comment):
+        "Send tenders back to draft with the comment of finance"
+        if not comment or not comment.strip():
+            raise ApprovalError(gettext(
+                    'childfirst_commissioning.msg_reject_comment'))
+        for tender in tenders:
+            Signoff.record(
+                tender, 'tender_budget', 'rejected',
+                checklist_text(tender.approval_checks()).splitlines(),
+                requested_by=tender.requested_by, comment=comment)
+        cls.write(tenders, {'requested_by': None, 'approved_by': None})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('published')
+    def publish(cls, tenders):
+        now = dt.datetime.now()
+        for tender in tenders:
+            if (not tender.submission_deadline
+                    or tender.submission_deadline <= now):
+                raise PublishError(gettext(
+                        'childfirst_commissioning.msg_tender_publish_gate',
+                        tender=tender.rec_name,
+                        deadline=tender.submission_deadline or "—"))
+        cls.write(tenders, {'published_at': now})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, tenders):
+        pass
+
+
+def _number(value):
+    "Return value as a number without trailing zeros"
+    value = Decimal(value or 0).normalize()
+    return format(value, 'f')
+
+
+class TenderCriterion(CriterionMixin, ModelSQL, ModelView):
+    "Tender Criterion"
+    __name__ = 'commissioning.tender.criterion'
+    _history = True
+
+    tender = fields.Many2One(
+        'commissioning.tender', "Tender", required=True, ondelete='CASCADE',
+        states={
+            'readonly': Eval('tender_state', 'draft') != 'draft',
+            })
+    kpi_templates = fields.One2Many(
+        'commissioning.kpi.template', 'criterion', "KPI Templates",
+        states={
+            'readonly': Eval('tender_state', 'draft') != 'draft',
+            },
+        help="The KPIs this criterion gives the contract.")
+    tender_state = fields.Function(
+        fields.Selection(STATES, "Tender State"), 'on_change_with_tender_state')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        readonly = Eval('tender_state', 'draft') != 'draft'
+        for name in ['name', 'description', 'sequence', 'tenet', 'method',
+                'weight', 'minimum_score', 'evidence_required']:
+            field = getattr(cls, name)
+            field.states = field.states.copy()
+            field.states['readonly'] = (
+                field.states.get('readonly', False) | readonly)
+            field.depends = set(field.depends) | {'tender_state'}
+
+    @fields.depends('tender', '_parent_tender.state')
+    def on_change_with_tender_state(self, name=None):
+        if self.tender:
+            return self.tender.state
+
+    @classmethod
+    def check_modification(cls, mode, criteria, values=None, external=False):
+        super().check_modification(
+            mode, criteria, values=values, external=external)
+        for criterion in criteria:
+            criterion.tender.check_criteria_editable()
+        if mode == 'write' and values and values.get('tender'):
+            Tender = Pool().get('commissioning.tender')
+            Tender(values['tender']).check_criteria_editable()
+
+
+class KpiTemplate(KpiMixin, ModelSQL, ModelView):
+    "KPI Template"
+    __name__ = 'commissioning.kpi.template'
+    _history = True
+
+    criterion = fields.Many2One(
+        'commissioning.tender.criterion', "Criterion", required=True,
+        ondelete='CASCADE')
+    tenet = fields.Function(
+        fields.Selection([(None, "")] + TENETS, "Child First Tenet"),
+        'on_change_with_tenet')
+
+    @fields.depends('criterion', '_parent_criterion.tenet')
+    def on_change_with_tenet(self, name=None):
+        if self.criterion:
+            return self.criterion.tenet
+
+    @classmethod
+    def check_modification(cls, mode, kpis, values=None, external=False):
+        super().check_modification(
+            mode, kpis, values=values, external=external)
+        for kpi in kpis:
+            kpi.criterion.tender.check_criteria_editable()
+        if mode == 'write' and values and values.get('criterion'):
+            Criterion = Pool().get('commissioning.tender.criterion')
+            Criterion(values['criterion']).tender.check_criteria_editable()
+
+
+class TenderRejectStart(ModelView):
+    "Reject Tender"
+    __name__ = 'commissioning.tender.reject.start'
+
+    comment = fields.Text(
+        "Comment", required=True,
+        help="Tell the commissioning officer what to change.")
+
+
+class TenderReject(Wizard):
+    "Reject Tender"
+    __name__ = 'commissioning.tender.reject'
+    start = StateView(
+        'commissioning.tender.reject.start',
+        'childfirst_commissioning.tender_reject_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Reject", 'reject', 'tryton-back', default=True),
+            ])
+    reject = StateTransition()
+
+    def transition_reject(self):
+        self.model.reject_with(self.records, self.start.comment)
+        return 'end'
