@@ -22,7 +22,6 @@ from .common import TENET_KEYS, TENETS, CriterionMixin, KpiMixin
 from .exceptions import (
     ApprovalError, LockedError, PublishError, TenderDesignError,
     TenderValidationError)
-from .signoff import Signoff
 
 STATES = [
     ('draft', "Draft"),
@@ -485,6 +484,7 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('approved')
     def approve(cls, tenders):
+        Signoff = Pool().get('commissioning.signoff')
         for tender in tenders:
             checks = tender.approval_checks()
             if any(f for _, f in checks):
@@ -508,6 +508,7 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
     @Workflow.transition('draft')
     def reject_with(cls, tenders, comment):
         "Send tenders back to draft with the comment of finance"
+        Signoff = Pool().get('commissioning.signoff')
         if not comment or not comment.strip():
             raise ApprovalError(gettext(
                     'childfirst_commissioning.msg_reject_comment'))
@@ -529,7 +530,9 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                 raise PublishError(gettext(
                         'childfirst_commissioning.msg_tender_publish_gate',
                         tender=tender.rec_name,
-                        deadline=tender.submission_deadline or "—"))
+                        deadline=(tender.submission_deadline.replace(
+                                microsecond=0)
+                            if tender.submission_deadline else "—")))
         cls.write(tenders, {'published_at': now})
 
     @classmethod

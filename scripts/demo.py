@@ -1,0 +1,485 @@
+#!/usr/bin/env python3
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+"""Build the Child First commissioning demo database.
+
+The demo is a commissioning office with one user per role and tenders at
+the first steps of their lifecycle: a draft whose design checklist still
+fails, one waiting for finance approval, one approved and one published
+to providers. Every tender is built as a user would build it: created by
+the officer, loaded with the Child First criteria library, given evidence
+that children helped design it, sent for approval by the officer, approved
+by a different finance user and published by the officer.
+
+Running it again reuses the database: missing demo records are added, the
+module is updated to the code on disk and nothing is deleted. --rebuild
+drops the database and builds it anew.
+
+The logins and passwords are written to var/demo-users.txt (or
+--users-file) and printed each time.
+"""
+import argparse
+import datetime as dt
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MODULE = 'childfirst_commissioning'
+
+# The demo users: login, name, group XML id (None for admin) and role.
+USERS = [
+    ('admin', "Administrator", None, "Tryton administrator"),
+    ('commadmin', "Alex Morgan", 'group_commissioning_admin',
+        "Commissioning administrator"),
+    ('officer', "Priya Shah", 'group_commissioning',
+        "Commissioning officer"),
+    ('finance', "Tom Evans", 'group_commissioning_finance',
+        "Finance approver"),
+    ('evaluator', "Grace Adeyemi", 'group_commissioning_evaluator',
+        "Evaluator (children's panel facilitator)"),
+    ('provider', "Jordan Lee", 'group_commissioning_provider',
+        "Provider (Northside Youth Trust)"),
+    ]
+ADMIN_EMAIL = 'commissioning-admin@example.org'
+COMPANY_NAME = "Metropolitan Child First Commissioning Office"
+PROVIDER_NAME = "Northside Youth Trust"
+
+# The demo tenders, in the state each one is brought to.
+TENDERS = [
+    {
+        'name': "Youth Diversion and Prevention Service 2026-2029",
+        'description': (
+            "A service that diverts children away from the justice system "
+            "at their first contact with the police: a trusted adult, "
+            "activities the children choose, and support for their "
+            "families. Designed with the Youth Voice Panel."),
+        'budget': Decimal('1200000'),
+        'kind': 'contract',
+        'deadline_days': 45,
+        'years': 3,
+        'state': 'published',
+        },
+    {
+        'name': "Mentoring for Children in Care",
+        'description': (
+            "Long-term mentoring by trained volunteers for children in "
+            "care aged 10 to 17, built around what the children say "
+            "they want from an adult who is there for them."),
+        'budget': Decimal('450000'),
+        'kind': 'contract',
+        'deadline_days': 60,
+        'years': 2,
+        'state': 'approved',
+        },
+    {
+        'name': "Community Sport and Arts Grants 2026",
+        'description': (
+            "Grants for local groups running sport, music and arts "
+            "sessions that children helped plan, in the evenings and "
+            "school holidays."),
+        'budget': Decimal('150000'),
+        'kind': 'grant',
+        'deadline_days': 30,
+        'years': 1,
+        'state': 'pending_approval',
+        },
+    {
+        # A draft still being designed: no evidence yet that children took
+        # part, stigmatising language and no contract end date, so the
+        # live design checklist lists what remains to be done.
+        'name': "Support After Arrest",
+        'description': (
+            "Support for young offenders and their families in the days "
+            "after an arrest."),
+        'budget': Decimal('300000'),
+        'kind': 'contract',
+        'deadline_days': 40,
+        'years': None,
+        'state': 'draft',
+        'unfinished': True,
+        },
+    ]
+
+# The step that takes a tender out of each state on the way to publication,
+# with the login of the user whose role it is; the finance approver is not
+# the officer who requested approval.
+NEXT_STEP = {
+    'draft': ('request_approval', 'officer'),
+    'pending_approval': ('approve', 'finance'),
+    'approved': ('publish', 'officer'),
+    }
+STATE_ORDER = ['draft', 'pending_approval', 'approved', 'published']
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Build the Child First commissioning demo database.")
+    parser.add_argument(
+        '-c', '--config', dest='config_files', nargs='+',
+        default=[os.path.join(ROOT, 'trytond.conf')], metavar='FILE',
+        help="trytond configuration files (default: trytond.conf)")
+    parser.add_argument(
+        '-d', '--database', default='demo',
+        help="database name (default: %(default)s)")
+    parser.add_argument(
+        '--rebuild', action='store_true',
+        help="drop the database and build it anew")
+    parser.add_argument(
+        '--users-file', default=os.path.join(ROOT, 'var', 'demo-users.txt'),
+        help="where the logins and passwords are written "
+        "(default: var/demo-users.txt)")
+    parser.add_argument(
+        '--url', default='http://localhost:8000/',
+        help="the address printed for the web client")
+    return parser.parse_args(argv)
+
+
+def trytond_admin():
+    "Return the trytond-admin command beside this Python"
+    path = os.path.join(os.path.dirname(sys.executable), 'trytond-admin')
+    if os.path.exists(path):
+        return path
+    path = shutil.which('trytond-admin')
+    if not path:
+        sys.exit("trytond-admin not found: install the project first "
+            "(pip install -e .)")
+    return path
+
+
+# The database
+
+def database_exists(name):
+    "Return whether a database named name can be connected to"
+    from trytond import backend
+    try:
+        database = backend.Database(name).connect()
+    except Exception:
+        return False
+    database.close()
+    return True
+
+
+def database_initialised(name):
+    "Return whether the database holds Tryton tables of this series"
+    from trytond import backend
+    database = backend.Database(name).connect()
+    try:
+        return database.test(series=True)
+    finally:
+        database.close()
+
+
+def create_database(name):
+    from trytond import backend, config
+    if backend.name == 'sqlite':
+        os.makedirs(config.get('database', 'path'), exist_ok=True)
+    database = backend.Database().connect()
+    connection = database.get_connection(autocommit=True)
+    try:
+        database.create(connection, name)
+    finally:
+        database.put_connection(connection)
+        database.close()
+    backend.Database.clear_cache()
+
+
+def drop_database(name):
+    from trytond import backend
+    from trytond.transaction import Transaction
+    backend.Database(name).close()
+    with Transaction().start(
+            None, 0, close=True, autocommit=True) as transaction:
+        transaction.database.drop(transaction.connection, name)
+    backend.Database.clear_cache()
+
+
+def run_admin(args, init, admin_password):
+    """Activate (init) or update the module with trytond-admin, in the
+    way an administrator installs Tryton"""
+    command = [trytond_admin(), '-c', *args.config_files, '-d', args.database,
+        '--activate-dependencies', '-u', MODULE]
+    env = os.environ.copy()
+    passfile = None
+    if init:
+        command += ['--all', '--email', ADMIN_EMAIL]
+        fd, passfile = tempfile.mkstemp(prefix='tryton-pass-')
+        with os.fdopen(fd, 'w') as f:
+            f.write(admin_password + '\n')
+        env['TRYTONPASSFILE'] = passfile
+    try:
+        subprocess.run(command, env=env, check=True, stdin=subprocess.DEVNULL)
+    finally:
+        if passfile:
+            os.remove(passfile)
+
+
+# Passwords
+
+def new_password():
+    """Return a random password that passes Tryton's password rules and
+    reads unambiguously"""
+    alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789'
+    while True:
+        password = ''.join(secrets.choice(alphabet) for _ in range(14))
+        if len(set(password)) == len(password):
+            return password
+
+
+def read_passwords(path):
+    passwords = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith('#') or not line.strip():
+                    continue
+                login, password = line.split()[:2]
+                passwords[login] = password
+    except FileNotFoundError:
+        pass
+    return passwords
+
+
+def format_users(passwords):
+    lines = ["%-10s %-16s %s" % ("login", "password", "role")]
+    for login, _, _, role in USERS:
+        lines.append("%-10s %-16s %s" % (login, passwords[login], role))
+    return lines
+
+
+def write_passwords(path, database, passwords):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as f:
+        f.write("# Child First commissioning demo users of database "
+            "\"%s\"\n# " % database)
+        lines = format_users(passwords)
+        f.write(lines[0] + "\n")
+        for line in lines[1:]:
+            f.write(line + "\n")
+
+
+# The demo data, through proteus as the users would enter it
+
+class Demo:
+
+    def __init__(self, database, config_files):
+        self.database = database
+        self.config_files = config_files
+        self.configs = {}
+
+    def config(self, login='admin'):
+        "Return the proteus configuration acting as the user login"
+        from proteus import config
+        if login not in self.configs:
+            self.configs[login] = config.set_trytond(
+                database=self.database, user=login,
+                config_file=self.config_files)
+        return self.configs[login]
+
+    def model(self, name, login='admin'):
+        from proteus import Model
+        return Model.get(name, config=self.config(login))
+
+    def xml_id(self, module, fs_id):
+        "Return the id of the record with the XML id module.fs_id"
+        ModelData = self.model('ir.model.data')
+        return ModelData.get_id(module, fs_id, {})
+
+    def build(self, passwords):
+        company = self.company()
+        provider = self.provider_party()
+        self.users(company, provider, passwords)
+        for values in TENDERS:
+            self.tender(values)
+
+    def currency(self):
+        "Return the pound sterling, created if the database lacks it"
+        Currency = self.model('currency.currency')
+        currencies = Currency.find([('code', '=', 'GBP')])
+        if currencies:
+            return currencies[0]
+        currency = Currency(
+            name="British Pound", code='GBP', numeric_code='826',
+            symbol="£", rounding=Decimal('0.01'), digits=2)
+        currency.save()
+        return currency
+
+    def company(self):
+        "Return the commissioning office, set up as a new install would"
+        from proteus import Wizard
+        Company = self.model('company.company')
+        User = self.model('res.user')
+        companies = Company.find([('party.name', '=', COMPANY_NAME)])
+        if companies:
+            return companies[0]
+        Party = self.model('party.party')
+        party = Party(name=COMPANY_NAME)
+        party.save()
+        wizard = Wizard('company.company.config', config=self.config())
+        wizard.execute('company')
+        wizard.form.party = party
+        wizard.form.currency = self.currency()
+        if 'timezone' in wizard.form._fields:
+            wizard.form.timezone = 'Europe/London'
+        wizard.execute('add')
+        company, = Company.find([('party', '=', party.id)])
+        # The administrator works in the new company from now on.
+        admin = User(self.config().user)
+        if company not in admin.companies:
+            admin.companies.append(Company(company.id))
+        admin.company = Company(company.id)
+        admin.save()
+        self.config()._context = User.get_preferences(True, {})
+        return company
+
+    def provider_party(self):
+        Party = self.model('party.party')
+        parties = Party.find([('name', '=', PROVIDER_NAME)])
+        if parties:
+            return parties[0]
+        party = Party(name=PROVIDER_NAME)
+        party.save()
+        return party
+
+    def users(self, company, provider, passwords):
+        """Create the missing demo users and give a password to those
+        that have none in passwords"""
+        User = self.model('res.user')
+        Group = self.model('res.group')
+        Company = self.model('company.company')
+        Party = self.model('party.party')
+        for login, name, group, _ in USERS:
+            users = User.find([('login', '=', login)])
+            if users:
+                user, = users
+                if login in passwords:
+                    continue
+            else:
+                user = User(login=login, name=name)
+                user.groups.append(Group(self.xml_id(MODULE, group)))
+                user.companies.append(Company(company.id))
+                user.company = Company(company.id)
+                if (group == 'group_commissioning_provider'
+                        and 'commissioning_parties' in user._fields):
+                    user.commissioning_parties.append(Party(provider.id))
+            passwords[login] = new_password()
+            user.password = passwords[login]
+            user.save()
+
+    def tender(self, values):
+        """Create the tender as the officer, if it does not exist, and take
+        it to its demo state"""
+        Tender = self.model('commissioning.tender', 'officer')
+        tenders = Tender.find([('name', '=', values['name'])])
+        if tenders:
+            tender, = tenders[:1]
+        else:
+            tender = self.design_tender(values)
+        # Take the workflow steps a user would, each as the user whose
+        # role it is, until the tender reaches its demo state.
+        target = STATE_ORDER.index(values['state'])
+        while (tender.state in NEXT_STEP
+                and STATE_ORDER.index(tender.state) < target):
+            button, login = NEXT_STEP[tender.state]
+            Tender = self.model('commissioning.tender', login)
+            tender = Tender(tender.id)
+            tender.click(button)
+        return tender
+
+    def design_tender(self, values):
+        Tender = self.model('commissioning.tender', 'officer')
+        today = dt.date.today()
+        deadline = dt.datetime.combine(
+            today + dt.timedelta(days=values['deadline_days']),
+            dt.time(12, 0))
+        start = deadline.date() + dt.timedelta(days=60)
+        tender = Tender(
+            name=values['name'],
+            description=values['description'],
+            budget=values['budget'],
+            kind=values['kind'],
+            submission_deadline=deadline,
+            contract_start=start)
+        if values['years']:
+            tender.contract_end = start.replace(
+                year=start.year + values['years']) - dt.timedelta(days=1)
+        tender.save()
+        tender.click('load_child_first_criteria')
+        if not values.get('unfinished'):
+            tender.collaborations.new(
+                date=today - dt.timedelta(days=21),
+                method='youth_panel',
+                children_count=12,
+                space=(
+                    "Two evening sessions at the youth centre the panel "
+                    "chose, with food, travel paid and a youth worker "
+                    "they know."),
+                voice=(
+                    "The children wrote what a good service would feel "
+                    "like and ranked the draft criteria with stickers."),
+                audience=(
+                    "The head of commissioning and the deputy "
+                    "commissioner attended both sessions."),
+                influence=(
+                    "The collaboration criterion was made mandatory and "
+                    "the mentoring KPI now counts the children's own "
+                    "rating of their mentor."),
+                feedback_to_children=(
+                    "A 'You said, we did' poster and a letter to each "
+                    "panel member through the youth worker."),
+                consent_confirmed=True)
+            tender.save()
+        return tender
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    args.config_files = [os.path.abspath(f) for f in args.config_files]
+    for filename in args.config_files:
+        if not os.path.isfile(filename):
+            sys.exit("configuration file not found: %s" % filename)
+
+    from trytond import config
+    config.update_etc(args.config_files)
+
+    if args.rebuild and database_exists(args.database):
+        print("Dropping database \"%s\"" % args.database, flush=True)
+        drop_database(args.database)
+        if os.path.exists(args.users_file):
+            os.remove(args.users_file)
+    if not database_exists(args.database):
+        print("Creating database \"%s\"" % args.database, flush=True)
+        create_database(args.database)
+    init = not database_initialised(args.database)
+
+    passwords = {} if init else read_passwords(args.users_file)
+    if init:
+        passwords['admin'] = new_password()
+        print("Activating %s (this takes a minute)" % MODULE, flush=True)
+    else:
+        print("Updating %s in database \"%s\"" % (MODULE, args.database),
+            flush=True)
+    run_admin(args, init, passwords.get('admin'))
+
+    print("Adding the demo data", flush=True)
+    Demo(args.database, args.config_files).build(passwords)
+    write_passwords(args.users_file, args.database, passwords)
+
+    print()
+    print("Demo database \"%s\" is ready. Open %s and log in with:"
+        % (args.database, args.url))
+    for line in format_users(passwords):
+        print("    " + line)
+    print("(also written to %s)" % os.path.relpath(args.users_file))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
