@@ -28,8 +28,8 @@ COMPLETE_FIELDS = [
 
 
 class Collaboration(ModelSQL, ModelView):
-    "Collaboration with Children"
     __name__ = 'commissioning.collaboration'
+    __string__ = "Collaboration with Children"
 
     origin = fields.Reference(
         "Origin", selection='get_origins', required=True,

@@ -35,6 +35,12 @@ DIRECTIONS = [
     ]
 
 
+def number(value):
+    "Return value as text without trailing zeros, as a user would write it"
+    value = Decimal(value or 0).normalize()
+    return format(value, 'f')
+
+
 class CriterionMixin:
     "The definition of an award criterion"
     __slots__ = ()
@@ -108,17 +114,17 @@ class CriterionMixin:
             if not (0 <= weight <= 100):
                 raise CriterionValidationError(gettext(
                         'childfirst_commissioning.msg_criterion_weight',
-                        criterion=criterion.name, weight=weight))
+                        criterion=criterion.name, weight=number(weight)))
             if criterion.method == 'pass_fail' and weight:
                 raise CriterionValidationError(gettext(
                         'childfirst_commissioning'
                         '.msg_criterion_pass_fail_weight',
-                        criterion=criterion.name, weight=weight))
+                        criterion=criterion.name, weight=number(weight)))
             minimum = criterion.minimum_score
             if minimum is not None and not (0 <= minimum <= score_max):
                 raise CriterionValidationError(gettext(
                         'childfirst_commissioning.msg_criterion_minimum',
-                        criterion=criterion.name, minimum=minimum,
+                        criterion=criterion.name, minimum=number(minimum),
                         score_max=score_max))
 
 
@@ -173,7 +179,7 @@ class KpiMixin:
             if kpi.target is not None and kpi.target < 0:
                 raise CriterionValidationError(gettext(
                         'childfirst_commissioning.msg_kpi_target',
-                        kpi=kpi.name, target=kpi.target))
+                        kpi=kpi.name, target=number(kpi.target)))
 
     def kpi_values(self):
         "Return the values to copy this KPI definition elsewhere"

@@ -18,8 +18,8 @@ _RANGES = [
 
 
 class Configuration(ModelSingleton, ModelSQL, ModelView):
-    "Commissioning Configuration"
     __name__ = 'commissioning.configuration'
+    __string__ = "Commissioning Configuration"
 
     minimum_child_first_weight = fields.Integer(
         "Minimum Child First Weight", required=True,

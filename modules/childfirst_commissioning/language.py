@@ -27,8 +27,8 @@ def term_pattern(term):
 
 
 class LanguageTerm(DeactivableMixin, ModelSQL, ModelView):
-    "Child First Language Term"
     __name__ = 'commissioning.language.term'
+    __string__ = "Child First Language Term"
 
     term = fields.Char(
         "Term", required=True,

@@ -8,8 +8,8 @@ from .common import CriterionMixin, KpiMixin
 
 class LibraryCriterion(
         DeactivableMixin, CriterionMixin, ModelSQL, ModelView):
-    "Criteria Library Entry"
     __name__ = 'commissioning.library.criterion'
+    __string__ = "Criteria Library Entry"
 
     load_by_default = fields.Boolean(
         "Load by Default",
@@ -38,8 +38,8 @@ class LibraryCriterion(
 
 
 class LibraryKpiTemplate(KpiMixin, ModelSQL, ModelView):
-    "Criteria Library KPI Template"
     __name__ = 'commissioning.library.kpi'
+    __string__ = "Criteria Library KPI Template"
 
     criterion = fields.Many2One(
         'commissioning.library.criterion', "Criterion", required=True,

@@ -17,8 +17,8 @@ GATES = [
 
 
 class Signoff(ModelSQL, ModelView):
-    "Sign-off"
     __name__ = 'commissioning.signoff'
+    __string__ = "Sign-off"
 
     origin = fields.Reference(
         "Origin", selection='get_origins', required=True, readonly=True)

@@ -13,12 +13,12 @@ from trytond.model import (
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .collaboration import CollaborationOriginMixin
-from .common import TENET_KEYS, TENETS, CriterionMixin, KpiMixin
+from .common import (
+    TENET_KEYS, TENETS, CriterionMixin, KpiMixin, number as _number)
 from .exceptions import (
     ApprovalError, LockedError, PublishError, TenderDesignError,
     TenderValidationError)
@@ -60,8 +60,8 @@ def failures_text(checks):
 
 
 class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
-    "Tender"
     __name__ = 'commissioning.tender'
+    __string__ = "Tender"
     _history = True
     _states = {
         'readonly': Eval('state') != 'draft',
@@ -224,18 +224,18 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                 ((criterion.method == 'scored')
                     & (criterion.tenet != None),  # noqa: E711
                     Coalesce(criterion.weight, 0)), else_=0))
-        for sub_ids in grouped_slice([t.id for t in tenders]):
-            cursor.execute(*criterion.select(
-                    criterion.tender, total, child_first,
-                    where=reduce_ids(criterion.tender, sub_ids),
-                    group_by=criterion.tender))
-            for tender_id, total_weight, child_first_weight in cursor:
-                if 'total_weight' in result:
-                    result['total_weight'][tender_id] = Decimal(
-                        str(total_weight or 0))
-                if 'child_first_weight' in result:
-                    result['child_first_weight'][tender_id] = Decimal(
-                        str(child_first_weight or 0))
+        cent = Decimal('0.01')
+        cursor.execute(*criterion.select(
+                criterion.tender, total, child_first,
+                where=fields.SQL_OPERATORS['in'](
+                    criterion.tender, [t.id for t in tenders]),
+                group_by=criterion.tender))
+        for tender_id, *weights in cursor:
+            for name, weight in zip(
+                    ['total_weight', 'child_first_weight'], weights):
+                if name in result:
+                    result[name][tender_id] = Decimal(
+                        str(weight or 0)).quantize(cent)
         return result
 
     # The tender design gate
@@ -542,15 +542,9 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         pass
 
 
-def _number(value):
-    "Return value as a number without trailing zeros"
-    value = Decimal(value or 0).normalize()
-    return format(value, 'f')
-
-
 class TenderCriterion(CriterionMixin, ModelSQL, ModelView):
-    "Tender Criterion"
     __name__ = 'commissioning.tender.criterion'
+    __string__ = "Tender Criterion"
     _history = True
 
     tender = fields.Many2One(
@@ -596,8 +590,8 @@ class TenderCriterion(CriterionMixin, ModelSQL, ModelView):
 
 
 class KpiTemplate(KpiMixin, ModelSQL, ModelView):
-    "KPI Template"
     __name__ = 'commissioning.kpi.template'
+    __string__ = "KPI Template"
     _history = True
 
     criterion = fields.Many2One(
@@ -624,8 +618,8 @@ class KpiTemplate(KpiMixin, ModelSQL, ModelView):
 
 
 class TenderRejectStart(ModelView):
-    "Reject Tender"
     __name__ = 'commissioning.tender.reject.start'
+    __string__ = "Reject Tender"
 
     comment = fields.Text(
         "Comment", required=True,
@@ -633,8 +627,8 @@ class TenderRejectStart(ModelView):
 
 
 class TenderReject(Wizard):
-    "Reject Tender"
     __name__ = 'commissioning.tender.reject'
+    __string__ = "Reject Tender"
     start = StateView(
         'commissioning.tender.reject.start',
         'childfirst_commissioning.tender_reject_start_view_form', [

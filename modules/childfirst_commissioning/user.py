@@ -21,6 +21,7 @@ class User(metaclass=PoolMeta):
 
 class UserParty(ModelSQL):
     __name__ = 'commissioning.user-party.party'
+    __string__ = "User Organisation"
 
     user = fields.Many2One(
         'res.user', "User", required=True, ondelete='CASCADE')
