@@ -51,7 +51,8 @@ setup(
         'python-sql>=1.5',
         ],
     extras_require={
-        'PostgreSQL': ['trytond[PostgreSQL]>=8.0,<8.1', 'psycopg[binary,pool]>=3.2'],
+        'PostgreSQL': [
+            'trytond[PostgreSQL]>=8.0,<8.1', 'psycopg[binary,pool]>=3.2'],
         'test': ['pytest>=8'],
         },
     zip_safe=False,

@@ -4,7 +4,6 @@
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
-from trytond.pyson import Eval
 
 from .exceptions import CollaborationValidationError, LockedError
 

@@ -279,8 +279,8 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         child_first = sum(
             (c.weight or 0 for c in criteria if c.child_first), Decimal(0))
         check('child_first_weight', [] if child_first >= minimum else [
-                    gettext(
-                        'childfirst_commissioning.msg_check_child_first_weight',
+                    gettext('childfirst_commissioning'
+                        '.msg_check_child_first_weight',
                         weight=_number(child_first), minimum=minimum)],
             minimum=minimum)
 
@@ -290,7 +290,8 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
             if c.method == 'pass_fail' and c.tenet == 'collaboration'
             and c.evidence_required]
         check('evidence_criterion', [] if mandatory else [gettext(
-                        'childfirst_commissioning.msg_check_evidence_criterion')])
+                        'childfirst_commissioning'
+                        '.msg_check_evidence_criterion')])
 
         # 5. Children were involved in designing the tender
         check('co_design', self.collaboration_evidence_checks())
@@ -559,7 +560,8 @@ class TenderCriterion(CriterionMixin, ModelSQL, ModelView):
             },
         help="The KPIs this criterion gives the contract.")
     tender_state = fields.Function(
-        fields.Selection(STATES, "Tender State"), 'on_change_with_tender_state')
+        fields.Selection(STATES, "Tender State"),
+        'on_change_with_tender_state')
 
     @classmethod
     def __setup__(cls):

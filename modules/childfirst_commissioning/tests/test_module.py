@@ -163,7 +163,8 @@ class ChildFirstCommissioningTestCase(CompanyTestMixin, ModuleTestCase):
             tender = self.make_tender()
             Tender.load_child_first_criteria([tender])
             self.assertEqual(len(Tender(tender.id).criteria), 7)
-            kpis = self.criterion(tender, "Diverting from stigma").kpi_templates
+            kpis = self.criterion(
+                tender, "Diverting from stigma").kpi_templates
             self.assertEqual(len(kpis), 2)
             self.assertEqual(kpis[0].tenet, 'diversion')
 
