@@ -11,6 +11,8 @@ from trytond.modules.childfirst_commissioning.exceptions import (
     LockedError, PublishError, SegregationError, SignoffError,
     TenderDesignError)
 from trytond.modules.childfirst_commissioning.language import term_pattern
+from trytond.modules.childfirst_commissioning.tests.tools import (
+    count_queries)
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.pool import Pool
@@ -532,6 +534,31 @@ class ChildFirstCommissioningTestCase(CompanyTestMixin, ModuleTestCase):
             tender = Tender(other.id)
             self.assertEqual(tender.state, 'published')
             self.assertTrue(tender.published_at)
+
+    # Performance
+
+    @with_transaction()
+    def test_weights_one_query(self):
+        "The weights of any number of tenders are read in one query"
+        pool = Pool()
+        Tender = pool.get('commissioning.tender')
+        company = create_company()
+        with set_company(company):
+            tenders = [self.make_tender(name="Tender %s" % i)
+                for i in range(12)]
+            counts = []
+            for size in [2, 12]:
+                records = Tender.browse([t.id for t in tenders[:size]])
+                with count_queries() as queries:
+                    values = Tender.get_weights(
+                        records, ['total_weight', 'child_first_weight'])
+                counts.append(len(queries))
+                self.assertEqual(
+                    set(values['total_weight'].values()), {Decimal(100)})
+                self.assertEqual(
+                    set(values['child_first_weight'].values()),
+                    {Decimal(50)})
+            self.assertEqual(counts, [1, 1])
 
     # Access, as the user who would try
 
