@@ -47,6 +47,7 @@ USERS = [
     ('provider', "Jordan Lee", 'group_commissioning_provider',
         "Provider (Northside Youth Trust)"),
     ]
+USERS_HEADER = "# Child First commissioning demo users of database \"%s\""
 ADMIN_EMAIL = 'commissioning-admin@example.org'
 COMPANY_NAME = "Metropolitan Child First Commissioning Office"
 PROVIDER_NAME = "Northside Youth Trust"
@@ -126,7 +127,7 @@ def parse_args(argv=None):
         default=[os.path.join(ROOT, 'trytond.conf')], metavar='FILE',
         help="trytond configuration files (default: trytond.conf)")
     parser.add_argument(
-        '-d', '--database', default='demo',
+        '-d', '--database', default='childfirst_demo',
         help="database name (default: %(default)s)")
     parser.add_argument(
         '--rebuild', action='store_true',
@@ -156,14 +157,21 @@ def trytond_admin():
 # The database
 
 def database_exists(name):
-    "Return whether a database named name can be connected to"
-    from trytond import backend
+    "Return whether the database server has a database named name"
+    from trytond import backend, config
+    if backend.name == 'sqlite':
+        return os.path.isfile(os.path.join(
+                config.get('database', 'path'), name + '.sqlite'))
+    database = backend.Database().connect()
+    connection = database.get_connection()
     try:
-        database = backend.Database(name).connect()
-    except Exception:
-        return False
-    database.close()
-    return True
+        cursor = connection.cursor()
+        cursor.execute(
+            'SELECT 1 FROM pg_database WHERE datname = %s', (name,))
+        return bool(cursor.fetchone())
+    finally:
+        connection.rollback()
+        database.put_connection(connection)
 
 
 def database_initialised(name):
@@ -220,6 +228,25 @@ def run_admin(args, init, admin_password):
             os.remove(passfile)
 
 
+def absolute_database_path(config_files):
+    """Return a configuration file that makes a relative SQLite path
+    absolute, or None.
+
+    trytond 8.0 turns a relative [database] path such as ./var/db into the
+    URI file:///./var/db, that is /var/db: the processes of this run get
+    the path relative to the current directory instead, as it was meant."""
+    from trytond import backend, config
+    path = config.get('database', 'path')
+    if backend.name != 'sqlite' or os.path.isabs(path):
+        return None
+    path = os.path.abspath(path)
+    config.set('database', 'path', path)
+    fd, filename = tempfile.mkstemp(prefix='demo-', suffix='.conf')
+    with os.fdopen(fd, 'w') as f:
+        f.write("[database]\npath = %s\n" % path)
+    return filename
+
+
 # Passwords
 
 def new_password():
@@ -232,10 +259,14 @@ def new_password():
             return password
 
 
-def read_passwords(path):
+def read_passwords(path, database):
+    "Return the passwords written for database by an earlier run"
     passwords = {}
     try:
         with open(path) as f:
+            header = f.readline()
+            if USERS_HEADER % database != header.rstrip('\n'):
+                return passwords
             for line in f:
                 if line.startswith('#') or not line.strip():
                     continue
@@ -257,8 +288,7 @@ def write_passwords(path, database, passwords):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, 'w') as f:
-        f.write("# Child First commissioning demo users of database "
-            "\"%s\"\n# " % database)
+        f.write(USERS_HEADER % database + "\n# ")
         lines = format_users(passwords)
         f.write(lines[0] + "\n")
         for line in lines[1:]:
@@ -448,29 +478,36 @@ def main(argv=None):
 
     from trytond import config
     config.update_etc(args.config_files)
+    override = absolute_database_path(args.config_files)
+    if override:
+        args.config_files.append(override)
+    try:
+        if args.rebuild and database_exists(args.database):
+            print("Dropping database \"%s\"" % args.database, flush=True)
+            drop_database(args.database)
+            if os.path.exists(args.users_file):
+                os.remove(args.users_file)
+        if not database_exists(args.database):
+            print("Creating database \"%s\"" % args.database, flush=True)
+            create_database(args.database)
+        init = not database_initialised(args.database)
 
-    if args.rebuild and database_exists(args.database):
-        print("Dropping database \"%s\"" % args.database, flush=True)
-        drop_database(args.database)
-        if os.path.exists(args.users_file):
-            os.remove(args.users_file)
-    if not database_exists(args.database):
-        print("Creating database \"%s\"" % args.database, flush=True)
-        create_database(args.database)
-    init = not database_initialised(args.database)
+        if init:
+            passwords = {'admin': new_password()}
+            print("Activating %s and the modules it depends on" % MODULE,
+                flush=True)
+        else:
+            passwords = read_passwords(args.users_file, args.database)
+            print("Updating %s in database \"%s\"" % (MODULE, args.database),
+                flush=True)
+        run_admin(args, init, passwords.get('admin'))
 
-    passwords = {} if init else read_passwords(args.users_file)
-    if init:
-        passwords['admin'] = new_password()
-        print("Activating %s (this takes a minute)" % MODULE, flush=True)
-    else:
-        print("Updating %s in database \"%s\"" % (MODULE, args.database),
-            flush=True)
-    run_admin(args, init, passwords.get('admin'))
-
-    print("Adding the demo data", flush=True)
-    Demo(args.database, args.config_files).build(passwords)
-    write_passwords(args.users_file, args.database, passwords)
+        print("Adding the demo data", flush=True)
+        Demo(args.database, args.config_files).build(passwords)
+        write_passwords(args.users_file, args.database, passwords)
+    finally:
+        if override:
+            os.remove(override)
 
     print()
     print("Demo database \"%s\" is ready. Open %s and log in with:"

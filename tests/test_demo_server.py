@@ -1,0 +1,372 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+"""The demo as a person meets it: a real trytond server with the web client.
+
+The demo database is built by scripts/demo.py into a temporary directory,
+the server is started on a free port with sao as its web root, and the
+tests use it the way the browser and the desktop client do: static files
+over HTTP, JSON-RPC, and the sao login form in a headless Chromium.
+
+Needs the web client (scripts/install_sao.sh installs it into var/sao, once),
+selenium (tests/requirements.txt) and Chromium with its driver
+(apt-get install chromium chromium-driver).
+"""
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+DATABASE = 'childfirst_demo'
+CHROMIUM = '/usr/bin/chromium'
+CHROMEDRIVER = '/usr/bin/chromedriver'
+
+# The demo tenders and the states scripts/demo.py brings them to.
+DEMO_TENDERS = {
+    "Youth Diversion and Prevention Service 2026-2029": 'published',
+    "Mentoring for Children in Care": 'approved',
+    "Community Sport and Arts Grants 2026": 'pending_approval',
+    "Support After Arrest": 'draft',
+    }
+DRAFT_TENDER = "Support After Arrest"
+LOGINS = ['admin', 'commadmin', 'officer', 'finance', 'evaluator', 'provider']
+
+
+def clean_environ():
+    "Return the environment without settings meant for the module tests"
+    return {k: v for k, v in os.environ.items()
+        if not k.startswith('TRYTOND_')
+        and k not in {'DB_NAME', 'DB_CACHE'}}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('localhost', 0))
+        return sock.getsockname()[1]
+
+
+def parse_passwords(output):
+    "Return the passwords of the table that scripts/demo.py prints"
+    passwords = {}
+    for line in output.splitlines():
+        match = re.match(r'^\s+(%s)\s+(\S+)\s' % '|'.join(LOGINS), line)
+        if match:
+            passwords[match.group(1)] = match.group(2)
+    return passwords
+
+
+class Server:
+    "A running trytond and how to reach it"
+
+    def __init__(self, url, database, passwords, log):
+        self.url = url
+        self.database = database
+        self.passwords = passwords
+        self.log = log
+
+    def get(self, path):
+        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            return response.status, response.read()
+
+    def rpc(self, path, method, params, auth=None):
+        """Call method over JSON-RPC as the clients do and return the
+        response: {'result': ...} or {'error': ...}"""
+        data = json.dumps({'id': 1, 'method': method, 'params': params})
+        request = urllib.request.Request(
+            self.url + path, data=data.encode('utf-8'),
+            headers={'Content-Type': 'application/json'})
+        if auth:
+            request.add_header('Authorization', auth)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            return {'error': ['HTTP %s' % e.code, e.reason]}
+
+    def login(self, login, password=None):
+        "Return the Authorization header of a session of login"
+        if password is None:
+            password = self.passwords[login]
+        response = self.rpc(
+            '%s/rpc/' % self.database, 'common.db.login',
+            [login, {'password': password}, 'en'])
+        assert 'result' in response, (
+            "login as %s refused: %s" % (login, response))
+        user_id, session = response['result'][:2]
+        token = base64.b64encode(
+            ('%s:%s:%s' % (login, user_id, session)).encode('utf-8'))
+        return 'Session ' + token.decode('ascii')
+
+    def call(self, auth, method, *params):
+        return self.rpc(
+            '%s/rpc/' % self.database, method, list(params), auth)
+
+
+@pytest.fixture(scope='module')
+def web_root():
+    "The web client, installed once into var/sao"
+    root = os.path.join(ROOT, 'var', 'sao')
+    subprocess.run(
+        [os.path.join(ROOT, 'scripts', 'install_sao.sh'), root], check=True)
+    return root
+
+
+def postgresql_uri():
+    "Return the PostgreSQL server the tests run on, or None for SQLite"
+    uri = os.environ.get('TRYTOND_DATABASE_URI', '')
+    if uri.startswith('postgresql'):
+        return uri
+
+
+def drop_postgresql_database(uri, name):
+    import psycopg
+    from psycopg import sql
+    conninfo = urllib.parse.urlparse(uri)._replace(path='/template1').geturl()
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(sql.SQL('DROP DATABASE IF EXISTS {}').format(
+                sql.Identifier(name)))
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory, web_root):
+    """The demo database built by scripts/demo.py, served by trytond: in a
+    temporary directory on SQLite, or on the PostgreSQL server of
+    TRYTOND_DATABASE_URI under a name of its own"""
+    tmp = tmp_path_factory.mktemp('demo')
+    port = free_port()
+    url = 'http://localhost:%s/' % port
+    # The project's trytond.conf, with the database, the port and the web
+    # client of this test, as ./demo does.
+    uri = postgresql_uri()
+    if uri:
+        database = '%s_test_%s' % (DATABASE, os.getpid())
+        database_section = "[database]\nuri = %s\n" % uri
+    else:
+        database = DATABASE
+        database_section = "[database]\npath = %s\n" % (tmp / 'db')
+    config = tmp / 'test.conf'
+    config.write_text(
+        database_section
+        + "\n[web]\nlisten = localhost:%s\nroot = %s\n" % (port, web_root))
+    configs = [os.path.join(ROOT, 'trytond.conf'), str(config)]
+    env = clean_environ()
+    try:
+        yield from serve(tmp, url, configs, database, env)
+    finally:
+        if uri:
+            drop_postgresql_database(uri, database)
+
+
+def serve(tmp, url, configs, database, env):
+    build = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'scripts', 'demo.py'),
+            '-c', *configs, '-d', database,
+            '--users-file', str(tmp / 'demo-users.txt'), '--url', url],
+        env=env, cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True,
+        text=True, timeout=300)
+    assert build.returncode == 0, (
+        "scripts/demo.py failed:\n%s\n%s" % (build.stdout, build.stderr))
+    passwords = parse_passwords(build.stdout)
+    assert set(passwords) == set(LOGINS), (
+        "scripts/demo.py did not print every password:\n%s" % build.stdout)
+
+    log = tmp / 'server.log'
+    with open(log, 'w') as log_file:
+        process = subprocess.Popen(
+            [os.path.join(BIN, 'trytond'), '-c', *configs, '-d', database],
+            env=env, cwd=tmp, stdin=subprocess.DEVNULL, stdout=log_file,
+            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail("trytond stopped at start:\n%s" % log.read_text())
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        "trytond did not answer on %s:\n%s"
+                        % (url, log.read_text()))
+                time.sleep(0.2)
+        yield Server(url, database, passwords, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_index_and_assets(server):
+    "The web client's page and every script and style sheet it loads"
+    status, body = server.get('')
+    page = body.decode('utf-8')
+    assert status == 200
+    assert '<title>Tryton</title>' in page
+    assets = re.findall(
+        r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"', page)
+    assert 'dist/tryton-sao.js' in assets
+    assert 'dist/tryton-sao.css' in assets
+    assert any(a.startswith('node_modules/jquery/') for a in assets)
+    for asset in assets:
+        status, body = server.get(asset)
+        assert status == 200, asset
+        if not asset.startswith('custom.'):
+            assert body, asset
+
+
+def test_database_listed(server):
+    "The login form offers the demo database"
+    response = server.rpc('rpc/', 'common.db.list', [])
+    assert server.database in response['result']
+
+
+def test_officer_reads_tenders(server):
+    "The officer logs in with the printed password and reads the tenders"
+    auth = server.login('officer')
+    response = server.call(
+        auth, 'model.commissioning.tender.search_read',
+        [], 0, None, None, ['name', 'state'], {})
+    assert 'result' in response, response
+    states = {r['name']: r['state'] for r in response['result']}
+    for name, state in DEMO_TENDERS.items():
+        assert states.get(name) == state, (name, states)
+
+
+def test_wrong_password_refused(server):
+    response = server.rpc(
+        '%s/rpc/' % server.database, 'common.db.login',
+        ['officer', {'password': 'not the password'}, 'en'])
+    assert 'result' not in response
+
+
+def test_provider_cannot_read_drafts(server):
+    "A provider sees published tenders only, even when asking by id"
+    officer = server.login('officer')
+    response = server.call(
+        officer, 'model.commissioning.tender.search',
+        [('name', '=', DRAFT_TENDER)], 0, None, None, {})
+    draft_id, = response['result']
+
+    provider = server.login('provider')
+    response = server.call(
+        provider, 'model.commissioning.tender.search_read',
+        [], 0, None, None, ['name', 'state'], {})
+    assert 'result' in response, response
+    states = {r['name']: r['state'] for r in response['result']}
+    assert set(states.values()) <= {'published'}, states
+    assert DRAFT_TENDER not in states
+    # The published tender is there: the provider is not simply blind.
+    assert "Youth Diversion and Prevention Service 2026-2029" in states
+
+    response = server.call(
+        provider, 'model.commissioning.tender.search_read',
+        [('state', '=', 'draft')], 0, None, None, ['name'], {})
+    assert response.get('result', []) == [], response
+
+    response = server.call(
+        provider, 'model.commissioning.tender.read',
+        [draft_id], ['name', 'description', 'budget'], {})
+    assert not response.get('result'), (
+        "the provider read a draft tender: %s" % response)
+
+
+def test_web_client(server, tmp_path):
+    """The officer logs in through the sao login form and opens
+    Commissioning > Tenders in a headless Chromium"""
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.fail(
+            "%s and %s are needed to test the web client: "
+            "apt-get install chromium chromium-driver"
+            % (CHROMIUM, CHROMEDRIVER))
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as EC
+        from selenium.webdriver.support.ui import Select, WebDriverWait
+    except ImportError:
+        pytest.fail(
+            "selenium is needed to test the web client: "
+            "pip install -r tests/requirements.txt")
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in [
+            '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+            '--no-first-run', '--disable-background-networking',
+            '--disable-component-update', '--disable-sync',
+            '--user-data-dir=%s' % (tmp_path / 'chromium'),
+            '--window-size=1280,900']:
+        options.add_argument(argument)
+    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    screenshot = tmp_path / 'tenders.png'
+    driver = webdriver.Chrome(
+        service=Service(CHROMEDRIVER), options=options)
+
+    def script_errors():
+        return [e['message'] for e in driver.get_log('browser')
+            if e['level'] == 'SEVERE' and e['source'] == 'javascript']
+
+    try:
+        wait = WebDriverWait(driver, 20)
+        driver.get(server.url)
+        login = wait.until(EC.visibility_of_element_located(
+                    (By.CSS_SELECTOR, '.login-dialog input#login')))
+        # With several databases on the server, the form lists them.
+        databases = driver.find_elements(
+            By.CSS_SELECTOR, '.login-dialog select#database')
+        if databases and databases[0].is_displayed():
+            Select(databases[0]).select_by_value(server.database)
+        login.send_keys('officer')
+        login.submit()
+        password = wait.until(EC.visibility_of_element_located(
+                    (By.CSS_SELECTOR, '.modal input[type=password]')))
+        password.send_keys(server.passwords['officer'])
+        password.submit()
+
+        # The menu: Commissioning > Tenders.
+        commissioning = wait.until(EC.visibility_of_element_located(
+                    (By.XPATH, "//div[@id='menu']//tr"
+                        "[.//div[normalize-space(text())='Commissioning']]")))
+        commissioning.find_element(By.CSS_SELECTOR, '.expander').click()
+        wait.until(EC.element_to_be_clickable(
+                (By.XPATH, "//div[@id='menu']"
+                    "//div[normalize-space(text())='Tenders']"))).click()
+
+        def tender_shown(driver):
+            text = driver.find_element(By.ID, 'tabcontent').text
+            return [n for n in DEMO_TENDERS if n in text]
+        try:
+            shown = WebDriverWait(driver, 20).until(tender_shown)
+        except Exception:
+            shown = []
+        driver.save_screenshot(str(screenshot))
+        errors = script_errors()
+        hint = ""
+        if any('ColumnFactory is not a constructor' in e for e in errors):
+            hint = (" (a list view has a field sao has no column for: a "
+                "DateTime field needs widget=\"date\" or widget=\"time\")")
+        assert shown, (
+            "no demo tender in the Tenders tab (screenshot %s); "
+            "script errors: %s%s" % (screenshot, errors, hint))
+        assert driver.find_element(By.ID, 'tablist').text.strip()
+        print("screenshot: %s" % screenshot)
+    finally:
+        if not screenshot.exists():
+            driver.save_screenshot(str(screenshot))
+        driver.quit()
