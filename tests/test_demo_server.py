@@ -296,6 +296,7 @@ def test_web_client(server, tmp_path):
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.action_chains import ActionChains
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as EC
         from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -366,6 +367,29 @@ def test_web_client(server, tmp_path):
             "script errors: %s%s" % (screenshot, errors, hint))
         assert driver.find_element(By.ID, 'tablist').text.strip()
         print("screenshot: %s" % screenshot)
+
+        # The draft tender's form shows the live design checklist with
+        # what is still missing, before any button is pressed.
+        row = wait.until(EC.element_to_be_clickable(
+                (By.XPATH, "//div[@id='tabcontent']//td"
+                    "[.//*[normalize-space(text())='Support After Arrest']"
+                    " or normalize-space(text())='Support After Arrest']")))
+        ActionChains(driver).double_click(row).perform()
+
+        def checklist_shown(driver):
+            for area in driver.find_elements(
+                    By.CSS_SELECTOR, '#tabcontent textarea'):
+                value = area.get_attribute('value') or ''
+                if 'Children were involved in designing' in value:
+                    return value
+        checklist = WebDriverWait(driver, 20).until(checklist_shown)
+        form = tmp_path / 'tender-form.png'
+        driver.save_screenshot(str(form))
+        print("screenshot: %s" % form)
+        assert "✗ Children were involved in designing the tender" in checklist
+        assert "✓ Each Child First tenet has a scored criterion" in checklist
+        assert "young offenders" in checklist
+        assert not script_errors()
     finally:
         if not screenshot.exists():
             driver.save_screenshot(str(screenshot))
