@@ -78,7 +78,7 @@ class Collaboration(ModelSQL, ModelView):
 
     @classmethod
     def _get_origins(cls):
-        return ['commissioning.tender']
+        return ['commissioning.tender', 'commissioning.bid']
 
     @classmethod
     def default_consent_confirmed(cls):

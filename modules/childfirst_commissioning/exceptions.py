@@ -51,3 +51,19 @@ class SignoffError(AccessError):
 
 class CommissioningWarning(UserWarning):
     pass
+
+
+class BidSubmissionError(GateError):
+    pass
+
+
+class WithdrawError(GateError):
+    pass
+
+
+class CloseError(GateError):
+    pass
+
+
+class SealedError(AccessError):
+    "A bid's content is read before its tender closes."

@@ -11,7 +11,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields)
 from trytond.modules.currency.fields import Monetary
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -20,7 +20,7 @@ from .collaboration import CollaborationOriginMixin
 from .common import (
     TENET_KEYS, TENETS, CriterionMixin, KpiMixin, number as _number)
 from .exceptions import (
-    ApprovalError, LockedError, PublishError, TenderDesignError,
+    ApprovalError, CloseError, LockedError, PublishError, TenderDesignError,
     TenderValidationError)
 
 STATES = [
@@ -41,7 +41,8 @@ PUBLIC_STATES = [
     'published', 'closed', 'evaluation', 'moderated', 'award_pending',
     'awarded', 'contracted']
 # The fields the workflow writes itself, whatever the state
-WORKFLOW_FIELDS = {'state', 'requested_by', 'approved_by', 'published_at'}
+WORKFLOW_FIELDS = {
+    'state', 'requested_by', 'approved_by', 'published_at', 'closed_at'}
 
 
 def checklist_text(checks):
@@ -96,11 +97,15 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         help="Evidence that children helped design this tender.")
     signoffs = fields.One2Many(
         'commissioning.signoff', 'origin', "Sign-offs", readonly=True)
+    bids = fields.One2Many(
+        'commissioning.bid', 'tender', "Bids", readonly=True,
+        help="Until the tender closes, only who bid and when is shown.")
     requested_by = fields.Many2One(
         'res.user', "Approval Requested By", readonly=True)
     approved_by = fields.Many2One(
         'res.user', "Approved By", readonly=True)
     published_at = fields.DateTime("Published At", readonly=True)
+    closed_at = fields.DateTime("Closed At", readonly=True)
     total_weight = fields.Function(
         fields.Numeric("Total Weight", digits=(16, 2)), 'get_weights')
     child_first_weight = fields.Function(
@@ -137,10 +142,12 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
             ('pending_approval', 'approved'),
             ('pending_approval', 'draft'),
             ('approved', 'published'),
+            ('published', 'closed'),
             ('draft', 'cancelled'),
             ('pending_approval', 'cancelled'),
             ('approved', 'cancelled'),
             ('published', 'cancelled'),
+            ('closed', 'cancelled'),
             }
         cls._buttons.update({
                 'load_child_first_criteria': {
@@ -168,10 +175,15 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                     'icon': 'tryton-launch',
                     'depends': ['state'],
                     },
+                'close': {
+                    'invisible': Eval('state') != 'published',
+                    'icon': 'tryton-lock',
+                    'depends': ['state'],
+                    },
                 'cancel': {
                     'invisible': ~Eval('state').in_(
                         ['draft', 'pending_approval', 'approved',
-                            'published']),
+                            'published', 'closed']),
                     'icon': 'tryton-cancel',
                     'depends': ['state'],
                     },
@@ -432,6 +444,8 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         default.setdefault('requested_by')
         default.setdefault('approved_by')
         default.setdefault('published_at')
+        default.setdefault('closed_at')
+        default.setdefault('bids')
         return super().copy(tenders, default=default)
 
     # Buttons
@@ -535,6 +549,37 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                                 microsecond=0)
                             if tender.submission_deadline else "—")))
         cls.write(tenders, {'published_at': now})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('closed')
+    def close(cls, tenders):
+        "Close tenders at their deadline: draft bids become void"
+        pool = Pool()
+        Bid = pool.get('commissioning.bid')
+        now = dt.datetime.now()
+        for tender in tenders:
+            deadline = tender.submission_deadline
+            if deadline and deadline > now:
+                raise CloseError(gettext(
+                        'childfirst_commissioning.msg_tender_close_early',
+                        tender=tender.rec_name,
+                        deadline=deadline.replace(microsecond=0)))
+        drafts = Bid.search([
+                ('tender', 'in', [t.id for t in tenders]),
+                ('state', '=', 'draft'),
+                ])
+        Bid.void(drafts)
+        cls.write(tenders, {'closed_at': now})
+
+    @classmethod
+    def close_overdue(cls):
+        "Close the published tenders whose deadline has passed"
+        tenders = cls.search([
+                ('state', '=', 'published'),
+                ('submission_deadline', '<=', dt.datetime.now()),
+                ])
+        cls.close(tenders)
 
     @classmethod
     @ModelView.button
@@ -642,3 +687,14 @@ class TenderReject(Wizard):
     def transition_reject(self):
         self.model.reject_with(self.records, self.start.comment)
         return 'end'
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('commissioning.tender|close_overdue',
+                "Close Tenders Past Their Deadline"))

@@ -2,8 +2,9 @@
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
 from trytond.model import ModelSQL, fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
 
 class User(metaclass=PoolMeta):
@@ -18,6 +19,20 @@ class User(metaclass=PoolMeta):
         depends={'company'},
         help="The provider organisations this user acts for.")
 
+    @classmethod
+    def get_commissioning_parties(cls):
+        "Return the ids of the organisations the current user acts for"
+        UserParty = Pool().get('commissioning.user-party.party')
+        user = Transaction().user
+        if not user:
+            return []
+        table = UserParty.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.party, where=table.user == user,
+                order_by=table.party))
+        return [p for p, in cursor]
+
 
 class UserParty(ModelSQL):
     __name__ = 'commissioning.user-party.party'
@@ -27,3 +42,31 @@ class UserParty(ModelSQL):
         'res.user', "User", required=True, ondelete='CASCADE')
     party = fields.Many2One(
         'party.party', "Organisation", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        super().on_modification(mode, records, field_names=field_names)
+        Rule._domain_get_cache.clear()
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def _get_context(cls, model_name):
+        User = Pool().get('res.user')
+        context = super()._get_context(model_name)
+        if model_name.startswith('commissioning.'):
+            context['commissioning_parties'] = (
+                User.get_commissioning_parties())
+        return context
+
+    @classmethod
+    def _get_cache_key(cls, model_names):
+        User = Pool().get('res.user')
+        key = super()._get_cache_key(model_names)
+        if any(m.startswith('commissioning.') for m in model_names):
+            key = (*key, tuple(User.get_commissioning_parties()))
+        return key

@@ -12,7 +12,7 @@ from trytond.modules.childfirst_commissioning.exceptions import (
     TenderDesignError)
 from trytond.modules.childfirst_commissioning.language import term_pattern
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    count_queries)
+    as_user, complete_collaboration, count_queries, make_tender, make_user)
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.pool import Pool
@@ -20,82 +20,12 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 
-def complete_collaboration(**values):
-    "Return the values of a complete record of collaboration with children"
-    result = {
-        'date': dt.date.today() - dt.timedelta(days=30),
-        'method': 'co_design',
-        'children_count': 12,
-        'space': "Evening sessions at the youth centre the children chose.",
-        'voice': "Children drew and wrote what good support looks like.",
-        'audience': "The head of commissioning attended both sessions.",
-        'influence': "Criteria on trusted adults were added at their request.",
-        'feedback_to_children': "A letter and a follow-up session.",
-        'consent_confirmed': True,
-        }
-    result.update(values)
-    return result
-
-
-def make_user(login, *groups):
-    "Create a user of the current company in the groups given by XML id"
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    company = Transaction().context.get('company')
-    user, = User.create([{
-                'name': login.title(),
-                'login': login,
-                'companies': [('add', [company])],
-                'company': company,
-                'groups': [('add', [
-                            ModelData.get_id('childfirst_commissioning', g)
-                            for g in groups])],
-                }])
-    return user
-
-
-def as_user(user):
-    "Return a context manager acting as user with access checks on"
-    transaction = Transaction()
-
-    class _User:
-        def __enter__(self):
-            self._user = transaction.set_user(user.id)
-            self._user.__enter__()
-            self._context = transaction.set_context(
-                _check_access=True, company=user.company.id)
-            self._context.__enter__()
-
-        def __exit__(self, *args):
-            self._context.__exit__(*args)
-            self._user.__exit__(*args)
-    return _User()
-
-
 class ChildFirstCommissioningTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Child First commissioning module"
     module = 'childfirst_commissioning'
 
     def make_tender(self, **values):
-        """Create a tender designed as a commissioning officer would: the
-        criteria library, a complete co-design record, budget and dates"""
-        pool = Pool()
-        Tender = pool.get('commissioning.tender')
-        now = dt.datetime.now()
-        tender_values = {
-            'name': "Community support for children at risk of exploitation",
-            'description': "Mentoring and diversion for children.",
-            'budget': Decimal('250000'),
-            'submission_deadline': now + dt.timedelta(days=30),
-            'contract_start': (now + dt.timedelta(days=90)).date(),
-            'contract_end': (now + dt.timedelta(days=90 + 730)).date(),
-            'collaborations': [('create', [complete_collaboration()])],
-            }
-        tender_values.update(values)
-        tender, = Tender.create([tender_values])
-        Tender.load_child_first_criteria([tender])
-        return Tender(tender.id)
+        return make_tender(**values)
 
     def criterion(self, tender, name):
         for criterion in tender.criteria:
