@@ -530,14 +530,23 @@ class BidResponse(ModelSQL, ModelView):
         if mode == 'create':
             return
         fields_ = set(values or {})
-        if mode == 'write' and external and 'passed' in fields_:
-            # The bidder answers; officers assess pass/fail answers
-            if is_provider_user() or fields_ - {'passed'}:
+        moderation = {'moderated_score', 'moderation_rationale'}
+        officer_fields = {'passed', 'assessed'} | moderation
+        if mode == 'write' and fields_ and fields_ <= officer_fields:
+            # The bidder answers; officers assess pass/fail answers and
+            # moderate scores
+            if external and is_provider_user():
                 raise LockedError(gettext(
                         'childfirst_commissioning.msg_response_assess'))
             for response in responses:
-                response.check_assessable()
+                if 'passed' in fields_:
+                    response.check_assessable()
+                if fields_ & moderation:
+                    response.check_moderatable()
             return
+        if mode == 'write' and external and fields_ & officer_fields:
+            raise LockedError(gettext(
+                    'childfirst_commissioning.msg_response_assess'))
         for response in responses:
             response.bid.check_evidence_editable()
 

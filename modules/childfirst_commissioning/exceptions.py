@@ -67,3 +67,11 @@ class CloseError(GateError):
 
 class SealedError(AccessError):
     "A bid's content is read before its tender closes."
+
+
+class EvaluationError(GateError):
+    pass
+
+
+class ScoreError(ValidationError):
+    pass

@@ -411,7 +411,9 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
     def check_modification(cls, mode, tenders, values=None, external=False):
         super().check_modification(
             mode, tenders, values=values, external=external)
-        if mode == 'write' and set(values or {}) - WORKFLOW_FIELDS:
+        if mode == 'write' and (
+                set(values or {}) - WORKFLOW_FIELDS
+                - cls._writable_after_draft()):
             for tender in tenders:
                 if tender.state != 'draft':
                     raise LockedError(gettext(
@@ -424,6 +426,11 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                     raise LockedError(gettext(
                             'childfirst_commissioning.msg_tender_delete',
                             tender=tender.rec_name))
+
+    @classmethod
+    def _writable_after_draft(cls):
+        "The fields that may change once a tender has left draft"
+        return set()
 
     def check_evidence_editable(self):
         if self.state != 'draft':

@@ -61,6 +61,7 @@ class Rule(metaclass=PoolMeta):
         if model_name.startswith('commissioning.'):
             context['commissioning_parties'] = (
                 User.get_commissioning_parties())
+            context['user_id'] = Transaction().user
         return context
 
     @classmethod
@@ -68,5 +69,6 @@ class Rule(metaclass=PoolMeta):
         User = Pool().get('res.user')
         key = super()._get_cache_key(model_names)
         if any(m.startswith('commissioning.') for m in model_names):
-            key = (*key, tuple(User.get_commissioning_parties()))
+            key = (*key, Transaction().user,
+                tuple(User.get_commissioning_parties()))
         return key
