@@ -597,6 +597,8 @@ class Tender(metaclass=PoolMeta):
         Bid = pool.get('commissioning.bid')
         Response = pool.get('commissioning.bid.response')
         Criterion = pool.get('commissioning.tender.criterion')
+        if not tenders:
+            return {}
         config = Configuration(1)
         score_max = Decimal(config.score_max)
         threshold = Decimal(config.child_first_threshold)

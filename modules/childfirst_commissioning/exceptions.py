@@ -75,3 +75,7 @@ class EvaluationError(GateError):
 
 class ScoreError(ValidationError):
     pass
+
+
+class AwardError(GateError):
+    pass

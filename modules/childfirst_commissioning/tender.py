@@ -13,7 +13,7 @@ from trytond.model import (
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .collaboration import CollaborationOriginMixin
@@ -229,6 +229,8 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         criterion = Criterion.__table__()
         cursor = Transaction().connection.cursor()
         result = {n: {t.id: Decimal(0) for t in tenders} for n in names}
+        if not tenders:
+            return result
         total = Sum(Case(
                 (criterion.method.in_(['scored', 'price']),
                     Coalesce(criterion.weight, 0)), else_=0))
@@ -412,7 +414,7 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         super().check_modification(
             mode, tenders, values=values, external=external)
         if mode == 'write' and (
-                set(values or {}) - WORKFLOW_FIELDS
+                set(values or {}) - cls._workflow_fields()
                 - cls._writable_after_draft()):
             for tender in tenders:
                 if tender.state != 'draft':
@@ -426,6 +428,11 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                     raise LockedError(gettext(
                             'childfirst_commissioning.msg_tender_delete',
                             tender=tender.rec_name))
+
+    @classmethod
+    def _workflow_fields(cls):
+        "The fields the workflow writes itself, whatever the state"
+        return set(WORKFLOW_FIELDS)
 
     @classmethod
     def _writable_after_draft(cls):
@@ -527,19 +534,42 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         pass
 
     @classmethod
-    @Workflow.transition('draft')
     def reject_with(cls, tenders, comment):
-        "Send tenders back to draft with the comment of finance"
-        Signoff = Pool().get('commissioning.signoff')
+        """Send tenders back with the comment of finance: from approval to
+        draft, from award to moderated"""
         if not comment or not comment.strip():
             raise ApprovalError(gettext(
                     'childfirst_commissioning.msg_reject_comment'))
+        # Who may reject is checked by the button and the wizard's groups
+        with without_check_access():
+            cls._reject_approval(
+                [t for t in tenders if t.state == 'pending_approval'],
+                comment)
+            cls._reject_award(
+                [t for t in tenders if t.state == 'award_pending'], comment)
+
+    @classmethod
+    @Workflow.transition('draft')
+    def _reject_approval(cls, tenders, comment):
+        Signoff = Pool().get('commissioning.signoff')
         for tender in tenders:
             Signoff.record(
                 tender, 'tender_budget', 'rejected',
                 checklist_text(tender.approval_checks()).splitlines(),
                 requested_by=tender.requested_by, comment=comment)
         cls.write(tenders, {'requested_by': None, 'approved_by': None})
+
+    @classmethod
+    @Workflow.transition('moderated')
+    def _reject_award(cls, tenders, comment):
+        Signoff = Pool().get('commissioning.signoff')
+        for tender in tenders:
+            Signoff.record(
+                tender, 'award', 'rejected',
+                [tender.winning_bid.rec_name if tender.winning_bid else ''],
+                requested_by=tender.award_requested_by, comment=comment)
+        cls.write(tenders, {
+                'award_requested_by': None, 'winning_bid': None})
 
     @classmethod
     @ModelView.button

@@ -457,3 +457,139 @@ class EvaluationTestCase(unittest.TestCase):
             with self.assertRaises(LockedError):
                 self.score(users['specialist'], evaluators['specialist'],
                     bids['A'], criteria[CF[0]], 3)
+
+    # Award
+
+    def moderated(self):
+        "Return a moderated tender of the worked example with its actors"
+        pool = Pool()
+        Tender = pool.get('commissioning.tender')
+        Response = pool.get('commissioning.bid.response')
+        tender, officer, bids, criteria, evaluators, users = self.start()
+        self.score_all(bids, criteria, evaluators, users)
+        with as_user(officer):
+            Response.write([self.response(bids['B'], criteria[CF[0]])], {
+                    'moderated_score': 4,
+                    'moderation_rationale': "Agreed at moderation.",
+                    })
+            Tender.complete_evaluation([tender])
+        return Tender(tender.id), officer, bids
+
+    @with_transaction()
+    def test_award(self):
+        "The top-ranked bid is recommended and finance approves it"
+        pool = Pool()
+        Tender = pool.get('commissioning.tender')
+        Bid = pool.get('commissioning.bid')
+        Date = pool.get('ir.date')
+        company = create_company()
+        with set_company(company):
+            tender, officer, bids = self.moderated()
+            finance = make_user('finance2', 'group_commissioning_finance')
+            with as_user(officer):
+                Tender.recommend_award([tender])
+            tender = Tender(tender.id)
+            self.assertEqual(tender.state, 'award_pending')
+            self.assertEqual(tender.winning_bid, bids['B'])
+            with as_user(finance):
+                Tender.approve_award([tender])
+            tender = Tender(tender.id)
+            self.assertEqual(tender.state, 'awarded')
+            self.assertEqual(tender.award_date, Date.today())
+            working_days = sum(
+                1 for i in range(1, (tender.standstill_end
+                        - tender.award_date).days + 1)
+                if (tender.award_date + dt.timedelta(i)).weekday() < 5)
+            self.assertEqual(working_days, 8)
+            self.assertLess(tender.standstill_end.weekday(), 5)
+            self.assertFalse(tender.standstill_over())
+            self.assertTrue(tender.standstill_over(
+                    tender.standstill_end + dt.timedelta(days=1)))
+            self.assertEqual(
+                [Bid(bids[k].id).state for k in 'ABC'],
+                ['unsuccessful', 'awarded', 'unsuccessful'])
+            signoff = tender.signoffs[0]
+            self.assertEqual((signoff.gate, signoff.decision),
+                ('award', 'approved'))
+            self.assertIn("Winning bid", signoff.checks)
+
+    @with_transaction()
+    def test_award_other_bid_needs_reason(self):
+        "Recommending another bid than the top one needs a reason"
+        Tender = Pool().get('commissioning.tender')
+        company = create_company()
+        with set_company(company):
+            tender, officer, bids = self.moderated()
+            with as_user(officer):
+                Tender.write([tender], {'winning_bid': bids['A'].id})
+                with self.assertRaises(Exception) as cm:
+                    Tender.recommend_award([Tender(tender.id)])
+                self.assertIn("not the top-ranked bid",
+                    cm.exception.message)
+                Tender.write([tender], {
+                        'award_reason': "Provider B cannot start in time."})
+                Tender.recommend_award([Tender(tender.id)])
+            self.assertEqual(Tender(tender.id).winning_bid, bids['A'])
+            with as_user(officer), self.assertRaises(Exception):
+                Tender.write([tender], {'winning_bid': bids['C'].id})
+
+    @with_transaction()
+    def test_award_segregation(self):
+        "The user who recommended the award cannot approve it"
+        from trytond.modules.childfirst_commissioning.exceptions import (
+            SegregationError)
+        pool = Pool()
+        Tender = pool.get('commissioning.tender')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company):
+            tender, officer, bids = self.moderated()
+            User.write([officer], {'groups': [('add', [ModelData.get_id(
+                                'childfirst_commissioning',
+                                'group_commissioning_finance')])]})
+            with as_user(officer):
+                Tender.recommend_award([tender])
+                with self.assertRaises(SegregationError):
+                    Tender.approve_award([Tender(tender.id)])
+            self.assertEqual(Tender(tender.id).state, 'award_pending')
+
+    @with_transaction()
+    def test_award_rejected(self):
+        "Finance sends an award back to moderation with a comment"
+        Tender = Pool().get('commissioning.tender')
+        company = create_company()
+        with set_company(company):
+            tender, officer, bids = self.moderated()
+            finance = make_user('finance2', 'group_commissioning_finance')
+            with as_user(officer):
+                Tender.recommend_award([tender])
+            with as_user(finance):
+                Tender.reject_with([Tender(tender.id)], "Check B's price.")
+            tender = Tender(tender.id)
+            self.assertEqual(tender.state, 'moderated')
+            self.assertIsNone(tender.winning_bid)
+            self.assertEqual(
+                (tender.signoffs[0].gate, tender.signoffs[0].decision),
+                ('award', 'rejected'))
+
+    @with_transaction()
+    def test_grant_no_standstill(self):
+        "Grants have no standstill: the contract may follow the same day"
+        Tender = Pool().get('commissioning.tender')
+        company = create_company()
+        with set_company(company):
+            tender, officer, bids = self.moderated()
+            table = Tender.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update([table.kind], ['grant'],
+                    where=table.id == tender.id))
+            Transaction().cache.clear()
+            finance = make_user('finance2', 'group_commissioning_finance')
+            with as_user(officer):
+                Tender.recommend_award([Tender(tender.id)])
+            with as_user(finance):
+                Tender.approve_award([Tender(tender.id)])
+            tender = Tender(tender.id)
+            self.assertEqual(tender.standstill_end, tender.award_date)
+            self.assertTrue(tender.standstill_over())
