@@ -4,6 +4,9 @@
 "The fields criteria and KPIs share wherever they are kept."
 from decimal import Decimal
 
+from sql import Cast
+
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool
@@ -33,6 +36,14 @@ DIRECTIONS = [
     ('higher', "Higher is better"),
     ('lower', "Lower is better"),
     ]
+
+
+def numeric(column):
+    "Return the column of a Numeric field as a number in SQL expressions"
+    if backend.name == 'sqlite':
+        # SQLite stores Decimal as bytes
+        return Cast(column, 'NUMERIC')
+    return column
 
 
 def number(value):

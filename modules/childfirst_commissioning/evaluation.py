@@ -4,7 +4,9 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sql.aggregate import Avg, Count, Max, Min
+from sql import Literal, Null
+from sql.aggregate import Avg, Count, Max, Min, Sum
+from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -14,6 +16,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
+from .common import numeric
 from .exceptions import EvaluationError, LockedError, ScoreError
 
 ROLES = [
@@ -29,6 +32,15 @@ CONFLICT_STATES = [
 # The tender states after which evaluators see each other's scores
 REVEALED_STATES = ['moderated', 'award_pending', 'awarded', 'contracted']
 CENT = Decimal('0.01')
+
+
+def _decimal(value):
+    "Return a number read from the database as a Decimal"
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(value)
 
 
 def quantize(value):
@@ -608,6 +620,15 @@ class Tender(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
         tender_ids = [t.id for t in tenders]
         budgets = {t.id: t.budget for t in tenders}
+        templates = {}
+
+        def reason(name, **values):
+            "Format an exclusion reason, translating each message once"
+            if name not in templates:
+                templates[name] = gettext(
+                    'childfirst_commissioning.' + name,
+                    **{k: '{%s}' % k for k in values})
+            return templates[name].format(**values)
 
         # The criteria of the tenders
         cursor.execute(*criterion.select(
@@ -625,57 +646,89 @@ class Tender(metaclass=PoolMeta):
                     if minimum is not None else None),
                 }
 
-        # The submitted bids
-        cursor.execute(*bid.select(
-                bid.id, bid.tender, bid.price, bid.submitted_at,
+        # The submitted bids with their weighted scores, aggregated in SQL:
+        # the final score of a response is its moderated score, else the
+        # mean of its scores. Ordered by submission so that the position
+        # breaks the last ties.
+        Score = pool.get('commissioning.score')
+        score = Score.__table__()
+        scored = criterion.method == 'scored'
+        child_first = scored & (criterion.tenet != Null)
+
+        def final_scores(where=None):
+            means = score.select(
+                score.response.as_('response'),
+                Avg(score.score).as_('mean'),
+                where=where, group_by=score.response)
+            final = Coalesce(numeric(response.moderated_score), means.mean)
+            return means, final
+
+        def failing(final):
+            "Whether a response fails its pass/fail or minimum score"
+            return (
+                ((criterion.method == 'pass_fail')
+                    & (Coalesce(response.passed, False) == Literal(False)))
+                | (scored & (criterion.minimum_score != Null)
+                    & (Coalesce(final, 0)
+                        < numeric(criterion.minimum_score))))
+
+        means, final = final_scores()
+        points = Coalesce(final, 0) * Coalesce(numeric(criterion.weight), 0)
+        cursor.execute(*response.join(
+                bid, condition=response.bid == bid.id
+                ).join(
+                criterion, condition=response.criterion == criterion.id
+                ).join(means, 'LEFT', condition=means.response == response.id
+                ).select(
+                bid.id, bid.tender, numeric(bid.price),
+                Sum(Case((scored, points), else_=0)),
+                Sum(Case((child_first, points), else_=0)),
+                Sum(Case((failing(final), 1), else_=0)),
                 where=bid.tender.in_(tender_ids)
-                & (bid.state == 'submitted')))
+                & (bid.state == 'submitted'),
+                group_by=[bid.id, bid.tender, bid.price, bid.submitted_at],
+                order_by=[bid.submitted_at.asc, bid.id.asc]))
         bids = {}
-        for id_, tender, price, submitted_at in cursor:
+        to_explain = []
+        for position, row in enumerate(cursor):
+            id_, tender, price, weighted, child_first_points, failures = row
             bids[id_] = {
-                'tender': tender, 'price': Decimal(str(price or 0)),
-                'submitted_at': submitted_at, 'reasons': [],
-                'weighted': Decimal(0), 'child_first': Decimal(0),
+                'tender': tender, 'price': _decimal(price),
+                'position': position, 'reasons': [],
+                'weighted': _decimal(weighted) / score_max,
+                'child_first': _decimal(child_first_points) / score_max,
                 }
+            if failures:
+                to_explain.append(id_)
         if not bids:
             return {}
 
-        # Their responses with the aggregate of their scores
-        score_table = pool.get('commissioning.score').__table__()
-        scores = score_table.select(
-            score_table.response.as_('response'),
-            Avg(score_table.score).as_('mean'),
-            group_by=score_table.response)
-        cursor.execute(*response.join(
-                scores, 'LEFT', condition=scores.response == response.id
-                ).select(
-                response.bid, response.criterion, response.passed,
-                response.moderated_score, scores.mean,
-                where=response.bid.in_(list(bids))))
-        for bid_id, criterion_id, passed, moderated, mean in cursor:
-            values = bids[bid_id]
-            crit = criteria[criterion_id]
-            if crit['method'] == 'pass_fail':
-                if not passed:
-                    values['reasons'].append(gettext(
-                            'childfirst_commissioning.msg_exclusion_pass_fail',
-                            criterion=crit['name']))
-                continue
-            if crit['method'] != 'scored':
-                continue
-            final = (Decimal(str(moderated)) if moderated is not None
-                else (Decimal(str(mean)) if mean is not None else None))
-            if final is None:
-                final = Decimal(0)
-            weighted = final / score_max * crit['weight']
-            values['weighted'] += weighted
-            if crit['tenet']:
-                values['child_first'] += weighted
-            if crit['minimum'] is not None and final < crit['minimum']:
-                values['reasons'].append(gettext(
-                        'childfirst_commissioning.msg_exclusion_minimum',
-                        criterion=crit['name'], score=quantize(final),
-                        minimum=quantize(crit['minimum'])))
+        # The reasons, read only for the bids that fail a criterion
+        if to_explain:
+            in_explained = fields.SQL_OPERATORS['in'](
+                response.bid, to_explain)
+            means, final = final_scores(
+                where=score.response.in_(response.select(
+                        response.id, where=in_explained)))
+            cursor.execute(*response.join(
+                    criterion, condition=response.criterion == criterion.id
+                    ).join(means, 'LEFT',
+                        condition=means.response == response.id
+                    ).select(
+                    response.bid, criterion.name, criterion.method,
+                    response.passed, final, numeric(criterion.minimum_score),
+                    where=in_explained & failing(final),
+                    order_by=[response.bid, criterion.sequence,
+                        criterion.id]))
+            for bid_id, name, method, passed, final_, minimum in cursor:
+                if method == 'pass_fail':
+                    bids[bid_id]['reasons'].append(reason(
+                            'msg_exclusion_pass_fail', criterion=name))
+                else:
+                    bids[bid_id]['reasons'].append(reason(
+                            'msg_exclusion_minimum', criterion=name,
+                            score=quantize(final_ or 0),
+                            minimum=quantize(minimum)))
 
         tenet_weight = defaultdict(Decimal)
         price_weight = defaultdict(Decimal)
@@ -689,16 +742,16 @@ class Tender(metaclass=PoolMeta):
             tender = values['tender']
             budget = budgets[tender]
             if budget is not None and values['price'] > budget:
-                values['reasons'].append(gettext(
-                        'childfirst_commissioning.msg_exclusion_budget',
+                values['reasons'].append(reason(
+                        'msg_exclusion_budget',
                         price=values['price'], budget=budget))
             weight = tenet_weight[tender]
             percentage = (values['child_first'] / weight * 100
                 if weight else Decimal(0))
             values['child_first_percentage'] = percentage
             if percentage < threshold:
-                values['reasons'].append(gettext(
-                        'childfirst_commissioning.msg_exclusion_child_first',
+                values['reasons'].append(reason(
+                        'msg_exclusion_child_first',
                         percentage=quantize(percentage),
                         threshold=threshold))
             values['eligible'] = not values['reasons']
@@ -725,7 +778,7 @@ class Tender(metaclass=PoolMeta):
                     if v['tender'] == tender and v['eligible']),
                 key=lambda b: (
                     -bids[b]['total'], -bids[b]['child_first'],
-                    bids[b]['price'], bids[b]['submitted_at'], b))
+                    bids[b]['price'], bids[b]['position']))
             ranks = {b: i for i, b in enumerate(ranked, 1)}
             for bid_id, values in bids.items():
                 if values['tender'] != tender:

@@ -18,7 +18,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .collaboration import CollaborationOriginMixin
 from .common import (
-    TENET_KEYS, TENETS, CriterionMixin, KpiMixin, number as _number)
+    TENET_KEYS, TENETS, CriterionMixin, KpiMixin, number as _number, numeric)
 from .exceptions import (
     ApprovalError, CloseError, LockedError, PublishError, TenderDesignError,
     TenderValidationError)
@@ -231,13 +231,14 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         result = {n: {t.id: Decimal(0) for t in tenders} for n in names}
         if not tenders:
             return result
+        weight = Coalesce(numeric(criterion.weight), 0)
         total = Sum(Case(
-                (criterion.method.in_(['scored', 'price']),
-                    Coalesce(criterion.weight, 0)), else_=0))
+                (criterion.method.in_(['scored', 'price']), weight),
+                else_=0))
         child_first = Sum(Case(
                 ((criterion.method == 'scored')
                     & (criterion.tenet != None),  # noqa: E711
-                    Coalesce(criterion.weight, 0)), else_=0))
+                    weight), else_=0))
         cent = Decimal('0.01')
         cursor.execute(*criterion.select(
                 criterion.tender, total, child_first,

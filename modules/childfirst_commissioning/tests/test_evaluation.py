@@ -402,7 +402,8 @@ class EvaluationTestCase(unittest.TestCase):
             with count_queries() as queries:
                 ranking = Tender.compute_ranking([tender])
             self.assertEqual(len(ranking), 3)
-            # One query for the bids, one for their responses and scores
+            # One query aggregating the scores of the bids and one for the
+            # reasons of the bids that fail a criterion (Provider C)
             on_bids = [q for q in map(str, queries)
                 if 'commissioning_bid' in q or 'commissioning_score' in q]
             self.assertEqual(len(on_bids), 2)
