@@ -143,12 +143,15 @@ def build(size):
                 # Most bids pass; one in twenty fails the evidence
                 passed = (rng.random() > 0.05
                     if criterion.method == 'pass_fail' else None)
+                assessment = None
+                if passed is not None:
+                    assessment = 'passed' if passed else 'failed'
                 rows.append([bid_id, criterion.id, "Answer", passed,
-                        criterion.method == 'pass_fail', 0, now])
+                        assessment, 0, now])
         for chunk in range(0, len(rows), 2000):
             cursor.execute(*response.insert(
                     [response.bid, response.criterion, response.response,
-                        response.passed, response.assessed,
+                        response.passed, response.assessment,
                         response.create_uid, response.create_date],
                     rows[chunk:chunk + 2000]))
         scored_ids = [c.id for c in scored]

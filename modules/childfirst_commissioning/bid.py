@@ -306,6 +306,8 @@ class Bid(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def read(cls, ids, fields_names):
         transaction = Transaction()
+        # The record rules refuse other organisations' bids first
+        result = super().read(ids, fields_names)
         sealed = set(fields_names) & cls._sealed_fields
         if (sealed and ids and transaction.user
                 and transaction.check_access):
@@ -314,7 +316,7 @@ class Bid(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                         'childfirst_commissioning.msg_bid_sealed',
                         fields=", ".join(sorted(
                                 cls.__names__(f)['field'] for f in sealed))))
-        return super().read(ids, fields_names)
+        return result
 
     @classmethod
     def search(cls, domain, offset=0, limit=None, order=None, count=False,
@@ -531,7 +533,7 @@ class BidResponse(ModelSQL, ModelView):
             return
         fields_ = set(values or {})
         moderation = {'moderated_score', 'moderation_rationale'}
-        officer_fields = {'passed', 'assessed'} | moderation
+        officer_fields = {'passed', 'assessment'} | moderation
         if mode == 'write' and fields_ and fields_ <= officer_fields:
             # The bidder answers; officers assess pass/fail answers and
             # moderate scores
@@ -539,7 +541,7 @@ class BidResponse(ModelSQL, ModelView):
                 raise LockedError(gettext(
                         'childfirst_commissioning.msg_response_assess'))
             for response in responses:
-                if 'passed' in fields_:
+                if fields_ & {'passed', 'assessment'}:
                     response.check_assessable()
                 if fields_ & moderation:
                     response.check_moderatable()

@@ -383,15 +383,27 @@ class BidResponse(metaclass=PoolMeta):
                 result[name][response.id] = values[name]
         return result
 
-    assessed = fields.Boolean(
-        "Assessed", readonly=True,
-        help="An officer has assessed this pass/fail answer.")
+    assessment = fields.Selection([
+            (None, "Not Assessed"),
+            ('passed', "Passed"),
+            ('failed', "Failed"),
+            ], "Assessment",
+        states={
+            'invisible': Eval('method') != 'pass_fail',
+            'readonly': ~Eval('tender_state').in_(['closed', 'evaluation']),
+            },
+        help="The officer's assessment of a pass/fail answer. It sets "
+        "\"Passed\".")
 
     @classmethod
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
-        if mode == 'write' and 'passed' in values:
-            values['assessed'] = True
+        if mode == 'write':
+            if values.get('assessment'):
+                values['passed'] = values['assessment'] == 'passed'
+            elif 'passed' in values:
+                values['assessment'] = (
+                    'passed' if values['passed'] else 'failed')
         return values
 
     def check_moderatable(self):
@@ -495,7 +507,7 @@ class Tender(metaclass=PoolMeta):
         for bid in self.submitted_bids():
             for response in bid.responses:
                 if (response.criterion.method == 'pass_fail'
-                        and not response.assessed):
+                        and not response.assessment):
                     unassessed.append(gettext(
                             'childfirst_commissioning.msg_eval_unassessed',
                             criterion=response.criterion.name,
@@ -765,8 +777,11 @@ class Tender(metaclass=PoolMeta):
         for values in bids.values():
             tender = values['tender']
             if tender in lowest and values['price'] > 0:
-                values['price_score'] = (
-                    lowest[tender] / values['price'] * price_weight[tender])
+                # An ineligible bid cheaper than the lowest eligible price
+                # gets no more than the full price weight
+                values['price_score'] = min(
+                    lowest[tender] / values['price'] * price_weight[tender],
+                    price_weight[tender])
             else:
                 values['price_score'] = Decimal(0)
             values['total'] = values['weighted'] + values['price_score']
