@@ -9,7 +9,7 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.exceptions import (
     BidSubmissionError, CloseError, LockedError, SealedError, WithdrawError)
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    as_user, complete_collaboration, make_tender, make_user)
+    as_user, complete_collaboration, make_tender, make_user, publish_tender)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -45,15 +45,7 @@ class BidTestCase(unittest.TestCase):
         Tender = pool.get('commissioning.tender')
         Party = pool.get('party.party')
         User = pool.get('res.user')
-        officer = make_user('officer', 'group_commissioning')
-        finance = make_user('finance', 'group_commissioning_finance')
-        with Transaction().set_user(officer.id):
-            tender = make_tender()
-            Tender.request_approval([tender])
-        with Transaction().set_user(finance.id):
-            Tender.approve([tender])
-        with Transaction().set_user(officer.id):
-            Tender.publish([tender])
+        tender, officer, finance = publish_tender()
         providers = []
         for name in ["Northside Youth Trust", "Riverside Mentoring"]:
             party, = Party.create([{'name': name}])

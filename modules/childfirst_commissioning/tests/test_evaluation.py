@@ -11,7 +11,8 @@ from trytond.modules.childfirst_commissioning.exceptions import (
 from trytond.modules.childfirst_commissioning.tests.test_bid import (
     set_deadline)
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    as_user, complete_collaboration, count_queries, make_tender, make_user)
+    as_user, complete_collaboration, count_queries, make_user,
+    publish_tender)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -44,15 +45,7 @@ class EvaluationTestCase(unittest.TestCase):
         User = pool.get('res.user')
         Response = pool.get('commissioning.bid.response')
         Collaboration = pool.get('commissioning.collaboration')
-        officer = make_user('officer', 'group_commissioning')
-        finance = make_user('finance', 'group_commissioning_finance')
-        with Transaction().set_user(officer.id):
-            tender = make_tender()
-            Tender.request_approval([tender])
-        with Transaction().set_user(finance.id):
-            Tender.approve([tender])
-        with Transaction().set_user(officer.id):
-            Tender.publish([tender])
+        tender, officer, finance = publish_tender()
         bids = {}
         for key, price in [('A', 200000), ('B', 250000), ('C', 150000)]:
             party, = Party.create([{'name': "Provider %s" % key}])

@@ -134,3 +134,19 @@ def make_tender(**values):
     tender, = Tender.create([tender_values])
     Tender.load_child_first_criteria([tender])
     return Tender(tender.id)
+
+
+def publish_tender(**values):
+    """Return a tender designed by an officer, approved by finance and
+    published, with the officer and the finance approver"""
+    Tender = Pool().get('commissioning.tender')
+    officer = make_user('officer', 'group_commissioning')
+    finance = make_user('finance', 'group_commissioning_finance')
+    with Transaction().set_user(officer.id):
+        tender = make_tender(**values)
+        Tender.request_approval([tender])
+    with Transaction().set_user(finance.id):
+        Tender.approve([tender])
+    with Transaction().set_user(officer.id):
+        Tender.publish([tender])
+    return Tender(tender.id), officer, finance
