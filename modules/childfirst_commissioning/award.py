@@ -10,7 +10,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import AwardError
-from .tender import checklist_text
+from .tender import bullets, checklist_text
 
 
 def add_working_days(date, days):
@@ -138,7 +138,7 @@ class Tender(metaclass=PoolMeta):
                 raise AwardError(gettext(
                         'childfirst_commissioning.msg_award_gate',
                         tender=tender.rec_name,
-                        failures="\n".join("• " + f for f in failures)))
+                        failures=bullets(failures)))
             if not tender.winning_bid:
                 tender.winning_bid = tender.top_ranked_bid()
             tender.award_requested_by = Transaction().user
@@ -157,13 +157,14 @@ class Tender(metaclass=PoolMeta):
         today = Date.today()
         winners, losers = [], []
         for tender in tenders:
-            checks = [(gettext('childfirst_commissioning.msg_award_label'),
-                    tender.award_checks())]
-            if checks[0][1]:
+            failures = tender.award_checks()
+            if failures:
                 raise AwardError(gettext(
                         'childfirst_commissioning.msg_award_gate',
                         tender=tender.rec_name,
-                        failures="\n".join("• " + f for f in checks[0][1])))
+                        failures=bullets(failures)))
+            checks = [(gettext('childfirst_commissioning.msg_award_label'),
+                    failures)]
             lines = checklist_text(checks).splitlines() + [
                 gettext('childfirst_commissioning.msg_award_signoff_bid',
                     bid=tender.winning_bid.rec_name,

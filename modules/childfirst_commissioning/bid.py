@@ -16,7 +16,7 @@ from trytond.transaction import Transaction
 from .collaboration import CollaborationOriginMixin
 from .exceptions import (
     BidSubmissionError, LockedError, SealedError, WithdrawError)
-from .tender import STATES as TENDER_STATES
+from .tender import STATES as TENDER_STATES, bullets
 
 BID_STATES = [
     ('draft', "Draft"),
@@ -425,7 +425,7 @@ class Bid(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                 raise BidSubmissionError(gettext(
                         'childfirst_commissioning.msg_bid_submission_gate',
                         bid=bid.rec_name,
-                        failures="\n".join("• " + f for f in failures)))
+                        failures=bullets(failures)))
         cls.write(bids, {'submitted_at': dt.datetime.now()})
 
     @classmethod

@@ -5,7 +5,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 
-from .exceptions import CollaborationValidationError, LockedError
+from .exceptions import CollaborationValidationError
 
 METHODS = [
     ('youth_panel', "Youth Panel"),
@@ -196,6 +196,3 @@ class CollaborationOriginMixin:
                     date=record.date or "—",
                     missing=", ".join(record.missing_labels())))
         return failures
-
-
-__all__ = ['Collaboration', 'CollaborationOriginMixin', 'LockedError']

@@ -18,6 +18,7 @@ from trytond.transaction import Transaction
 
 from .common import numeric
 from .exceptions import EvaluationError, LockedError, ScoreError
+from .tender import checklist_text, failures_text
 
 ROLES = [
     ('officer', "Officer"),
@@ -567,7 +568,6 @@ class Tender(metaclass=PoolMeta):
 
     @classmethod
     def get_evaluation_checklist(cls, tenders, name):
-        from .tender import checklist_text
         result = {}
         for tender in tenders:
             if tender.state == 'closed':
@@ -583,7 +583,6 @@ class Tender(metaclass=PoolMeta):
     @ModelView.button
     @Workflow.transition('evaluation')
     def start_evaluation(cls, tenders):
-        from .tender import failures_text
         for tender in tenders:
             checks = tender.start_evaluation_checks()
             if any(f for _, f in checks):
@@ -596,7 +595,6 @@ class Tender(metaclass=PoolMeta):
     @ModelView.button
     @Workflow.transition('moderated')
     def complete_evaluation(cls, tenders):
-        from .tender import failures_text
         for tender in tenders:
             checks = tender.complete_evaluation_checks()
             if any(f for _, f in checks):

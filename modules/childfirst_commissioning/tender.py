@@ -54,10 +54,14 @@ def checklist_text(checks):
     return "\n".join(lines)
 
 
+def bullets(failures):
+    "Return the failures as a bulleted list for a gate's message"
+    return "\n".join("• " + f for f in failures)
+
+
 def failures_text(checks):
     "Return every failure of the checks as a bulleted list"
-    return "\n".join(
-        "• " + f for _, failures in checks for f in failures)
+    return bullets(f for _, failures in checks for f in failures)
 
 
 class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
