@@ -44,13 +44,24 @@ USERS = [
         "Finance approver"),
     ('evaluator', "Grace Adeyemi", 'group_commissioning_evaluator',
         "Evaluator (children's panel facilitator)"),
+    ('evaluator2', "Sam Okafor", 'group_commissioning_evaluator',
+        "Evaluator (specialist)"),
     ('provider', "Jordan Lee", 'group_commissioning_provider',
         "Provider (Northside Youth Trust)"),
+    ('provider2', "Maya Clarke", 'group_commissioning_provider',
+        "Provider (Riverside Community Partnership)"),
+    ('provider3', "Owen Hughes", 'group_commissioning_provider',
+        "Provider (Eastgate Sports Foundation)"),
     ]
 USERS_HEADER = "# Child First commissioning demo users of database \"%s\""
 ADMIN_EMAIL = 'commissioning-admin@example.org'
 COMPANY_NAME = "Metropolitan Child First Commissioning Office"
-PROVIDER_NAME = "Northside Youth Trust"
+# The organisation of each provider user
+PROVIDERS = {
+    'provider': "Northside Youth Trust",
+    'provider2': "Riverside Community Partnership",
+    'provider3': "Eastgate Sports Foundation",
+    }
 
 # The demo tenders, in the state each one is brought to.
 TENDERS = [
@@ -105,6 +116,45 @@ TENDERS = [
         'years': None,
         'state': 'draft',
         'unfinished': True,
+        },
+    ]
+
+# The tenders that receive bids and go through evaluation. The bids are
+# submitted before the deadline, as providers would; the demo then moves the
+# deadline into the past so the tender can close, because it cannot wait
+# for weeks. 'marks' are the specialist's and the children's panel's scores
+# per provider; where they differ by the moderation spread, the officer
+# moderates. Eastgate's evidence of collaboration does not pass.
+EVALUATED = [
+    {
+        'name': "Trusted Adults for Children at Risk 2026-2028",
+        'description': (
+            "A trusted adult for each child referred at risk of criminal "
+            "exploitation, who works with the child and their family on "
+            "what the child wants to change."),
+        'budget': Decimal('600000'),
+        'kind': 'contract',
+        'years': 2,
+        'until': 'awarded',
+        'bids': {
+            'provider': (Decimal('540000'), 4, 4),
+            'provider2': (Decimal('575000'), 5, 3),
+            'provider3': (Decimal('480000'), 3, 3),
+            },
+        },
+    {
+        'name': "Holiday Activities Shaped by Children 2026",
+        'description': (
+            "Free holiday activities and food, planned with the children "
+            "who come, in the Easter, summer and Christmas holidays."),
+        'budget': Decimal('200000'),
+        'kind': 'contract',
+        'years': 1,
+        'until': 'evaluation',
+        'bids': {
+            'provider': (Decimal('185000'), 4, None),
+            'provider2': (Decimal('170000'), 3, None),
+            },
         },
     ]
 
@@ -324,10 +374,12 @@ class Demo:
 
     def build(self, passwords):
         company = self.company()
-        provider = self.provider_party()
-        self.users(company, provider, passwords)
+        parties = self.provider_parties()
+        self.users(company, parties, passwords)
         for values in TENDERS:
             self.tender(values)
+        for values in EVALUATED:
+            self.evaluated_tender(values)
 
     def currency(self):
         "Return the pound sterling, created if the database lacks it"
@@ -369,16 +421,20 @@ class Demo:
         self.config()._context = User.get_preferences(True, {})
         return company
 
-    def provider_party(self):
+    def provider_parties(self):
+        "Return the organisation of each provider login"
         Party = self.model('party.party')
-        parties = Party.find([('name', '=', PROVIDER_NAME)])
-        if parties:
-            return parties[0]
-        party = Party(name=PROVIDER_NAME)
-        party.save()
-        return party
+        result = {}
+        for login, name in PROVIDERS.items():
+            parties = Party.find([('name', '=', name)])
+            if parties:
+                result[login] = parties[0]
+            else:
+                result[login] = Party(name=name)
+                result[login].save()
+        return result
 
-    def users(self, company, provider, passwords):
+    def users(self, company, parties, passwords):
         """Create the missing demo users and give a password to those
         that have none in passwords"""
         User = self.model('res.user')
@@ -396,9 +452,9 @@ class Demo:
                 user.groups.append(Group(self.xml_id(MODULE, group)))
                 user.companies.append(Company(company.id))
                 user.company = Company(company.id)
-                if (group == 'group_commissioning_provider'
-                        and 'commissioning_parties' in user._fields):
-                    user.commissioning_parties.append(Party(provider.id))
+                if login in parties:
+                    user.commissioning_parties.append(
+                        Party(parties[login].id))
             passwords[login] = new_password()
             user.password = passwords[login]
             user.save()
@@ -427,7 +483,7 @@ class Demo:
         Tender = self.model('commissioning.tender', 'officer')
         today = dt.date.today()
         deadline = dt.datetime.combine(
-            today + dt.timedelta(days=values['deadline_days']),
+            today + dt.timedelta(days=values.get('deadline_days', 30)),
             dt.time(12, 0))
         start = deadline.date() + dt.timedelta(days=60)
         tender = Tender(
@@ -443,30 +499,151 @@ class Demo:
         tender.save()
         tender.click('load_child_first_criteria')
         if not values.get('unfinished'):
-            tender.collaborations.new(
-                date=today - dt.timedelta(days=21),
-                method='youth_panel',
-                children_count=12,
-                space=(
-                    "Two evening sessions at the youth centre the panel "
-                    "chose, with food, travel paid and a youth worker "
-                    "they know."),
-                voice=(
-                    "The children wrote what a good service would feel "
-                    "like and ranked the draft criteria with stickers."),
-                audience=(
-                    "The head of commissioning and the deputy "
-                    "commissioner attended both sessions."),
-                influence=(
-                    "The collaboration criterion was made mandatory and "
-                    "the mentoring KPI now counts the children's own "
-                    "rating of their mentor."),
-                feedback_to_children=(
-                    "A 'You said, we did' poster and a letter to each "
-                    "panel member through the youth worker."),
-                consent_confirmed=True)
+            self.collaboration(tender.collaborations, today)
             tender.save()
         return tender
+
+    @staticmethod
+    def collaboration(records, today):
+        "Add the record of a youth panel's work to records"
+        records.new(
+            date=today - dt.timedelta(days=21),
+            method='youth_panel',
+            children_count=12,
+            space=(
+                "Two evening sessions at the youth centre the panel "
+                "chose, with food, travel paid and a youth worker "
+                "they know."),
+            voice=(
+                "The children wrote what a good service would feel "
+                "like and ranked the draft criteria with stickers."),
+            audience=(
+                "The head of commissioning and the deputy "
+                "commissioner attended both sessions."),
+            influence=(
+                "The collaboration criterion was made mandatory and "
+                "the mentoring KPI now counts the children's own "
+                "rating of their mentor."),
+            feedback_to_children=(
+                "A 'You said, we did' poster and a letter to each "
+                "panel member through the youth worker."),
+            consent_confirmed=True)
+
+    def evaluated_tender(self, values):
+        """Publish the tender, have the providers bid, close it and
+        evaluate it, up to values['until'] (evaluation or awarded)"""
+        Tender = self.model('commissioning.tender', 'officer')
+        if Tender.find([('name', '=', values['name'])]):
+            return
+        tender = self.tender(dict(values, state='published'))
+        bids = {login: self.bid(login, tender, price)
+            for login, (price, _, _) in values['bids'].items()}
+        self.move_deadline(tender.id)
+        tender = Tender(tender.id)
+        tender.click('close')
+
+        # The officer assigns a specialist on every scored criterion and
+        # the children's panel on the Child First criteria
+        User = self.model('res.user', 'officer')
+        Criterion = self.model('commissioning.tender.criterion', 'officer')
+        scored = Criterion.find([
+                ('tender', '=', tender.id), ('method', '=', 'scored')])
+        child_first = [c for c in scored if c.tenet]
+        for login, role, criteria in [
+                ('evaluator2', 'specialist', scored),
+                ('evaluator', 'children_panel', child_first)]:
+            evaluator = tender.evaluators.new()
+            evaluator.user, = User.find([('login', '=', login)])
+            evaluator.role = role
+            evaluator.criteria.extend([Criterion(c.id) for c in criteria])
+        tender.save()
+        for login in ['evaluator2', 'evaluator']:
+            Evaluator = self.model('commissioning.tender.evaluator', login)
+            mine, = Evaluator.find([('tender', '=', tender.id)])
+            mine.click('declare_no_conflict')
+        Response = self.model('commissioning.bid.response', 'officer')
+        for login, bid in bids.items():
+            answer, = Response.find([('bid', '=', bid.id),
+                    ('criterion.method', '=', 'pass_fail')])
+            answer.assessment = 'failed' if login == 'provider3' else 'passed'
+            answer.save()
+        tender = Tender(tender.id)
+        tender.click('start_evaluation')
+
+        # The scores: the specialist's on all, the panel's on Child First
+        for login, (_, specialist, panel) in values['bids'].items():
+            for criterion in scored:
+                self.score('evaluator2', bids[login], criterion, specialist)
+                if panel is not None and criterion.tenet:
+                    mark = panel if criterion == child_first[0] else (
+                        specialist)
+                    self.score('evaluator', bids[login], criterion, mark)
+        if values['until'] == 'evaluation':
+            return
+
+        # Moderation where the scores differ widely, then the award
+        for response in Response.find([('bid.tender', '=', tender.id)]):
+            if (response.spread or 0) >= 2:
+                response.moderated_score = Decimal(4)
+                response.moderation_rationale = (
+                    "The panel explained that the children found the "
+                    "service's response times too slow; the specialist "
+                    "agreed at moderation.")
+                response.save()
+        tender = Tender(tender.id)
+        tender.click('complete_evaluation')
+        tender.click('recommend_award')
+        Tender = self.model('commissioning.tender', 'finance')
+        Tender(tender.id).click('approve_award')
+
+    def bid(self, login, tender, price):
+        "Return the bid of the provider login, answered and submitted"
+        Bid = self.model('commissioning.bid', login)
+        Tender = self.model('commissioning.tender', login)
+        today = dt.date.today()
+        bid = Bid(tender=Tender(tender.id))
+        bid.price = price
+        bid.save()
+        organisation = PROVIDERS[login]
+        for response in bid.responses:
+            response.response = (
+                "%s: how we meet \"%s\", with the young people who "
+                "shaped our plan." % (organisation, response.criterion.name))
+        self.collaboration(bid.collaborations, today)
+        bid.save()
+        bid.click('submit')
+        return bid
+
+    def score(self, login, bid, criterion, mark):
+        Evaluator = self.model('commissioning.tender.evaluator', login)
+        Response = self.model('commissioning.bid.response', login)
+        Score = self.model('commissioning.score', login)
+        evaluator, = Evaluator.find([('tender', '=', bid.tender.id)])
+        response, = Response.find([
+                ('bid', '=', bid.id), ('criterion', '=', criterion.id)])
+        score = Score(response=response, evaluator=evaluator, score=mark)
+        score.justification = (
+            "Scored %s: the answer %s." % (mark, {
+                    5: "is excellent, with evidence from children",
+                    4: "is good and backed by evidence",
+                    3: "is satisfactory but thin on evidence",
+                    }.get(mark, "falls short")))
+        score.save()
+
+    def move_deadline(self, tender_id):
+        """Move the submission deadline of the tender to yesterday: the
+        demo's stand-in for the weeks a real tender stays open"""
+        from sql import Table
+
+        from trytond.transaction import Transaction
+        tender = Table('commissioning_tender')
+        with Transaction().start(self.database, 0) as transaction:
+            cursor = transaction.connection.cursor()
+            cursor.execute(*tender.update(
+                    [tender.submission_deadline],
+                    [dt.datetime.now() - dt.timedelta(days=1)],
+                    where=tender.id == tender_id))
+            transaction.commit()
 
 
 def main(argv=None):

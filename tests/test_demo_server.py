@@ -38,9 +38,15 @@ DEMO_TENDERS = {
     "Mentoring for Children in Care": 'approved',
     "Community Sport and Arts Grants 2026": 'pending_approval',
     "Support After Arrest": 'draft',
+    "Trusted Adults for Children at Risk 2026-2028": 'awarded',
+    "Holiday Activities Shaped by Children 2026": 'evaluation',
     }
+# The states in which providers see tenders: from publication on
+PUBLIC_STATES = {'published', 'closed', 'evaluation', 'moderated',
+    'award_pending', 'awarded', 'contracted'}
 DRAFT_TENDER = "Support After Arrest"
-LOGINS = ['admin', 'commadmin', 'officer', 'finance', 'evaluator', 'provider']
+LOGINS = ['admin', 'commadmin', 'officer', 'finance', 'evaluator',
+    'evaluator2', 'provider', 'provider2', 'provider3']
 
 
 def clean_environ():
@@ -255,7 +261,8 @@ def test_wrong_password_refused(server):
 
 
 def test_provider_cannot_read_drafts(server):
-    "A provider sees published tenders only, even when asking by id"
+    """A provider sees tenders from their publication on, never a draft,
+    even when asking by id"""
     officer = server.login('officer')
     response = server.call(
         officer, 'model.commissioning.tender.search',
@@ -268,7 +275,7 @@ def test_provider_cannot_read_drafts(server):
         [], 0, None, None, ['name', 'state'], {})
     assert 'result' in response, response
     states = {r['name']: r['state'] for r in response['result']}
-    assert set(states.values()) <= {'published'}, states
+    assert set(states.values()) <= PUBLIC_STATES, states
     assert DRAFT_TENDER not in states
     # The published tender is there: the provider is not simply blind.
     assert "Youth Diversion and Prevention Service 2026-2029" in states
@@ -283,6 +290,38 @@ def test_provider_cannot_read_drafts(server):
         [draft_id], ['name', 'description', 'budget'], {})
     assert not response.get('result'), (
         "the provider read a draft tender: %s" % response)
+
+
+def test_providers_see_own_bids(server):
+    """Each demo provider reads its own bids and their results, and none of
+    another organisation's"""
+    organisations = {
+        'provider': "Northside Youth Trust",
+        'provider2': "Riverside Community Partnership",
+        'provider3': "Eastgate Sports Foundation",
+        }
+    for login, organisation in organisations.items():
+        auth = server.login(login)
+        response = server.call(
+            auth, 'model.commissioning.bid.search_read',
+            [], 0, None, None, ['provider.name', 'state', 'rank'], {})
+        assert 'result' in response, response
+        bids = response['result']
+        assert bids, login
+        assert {b['provider.']['name'] for b in bids} == {organisation}
+    # The awarded tender's winner and the ineligible bid, as the officer
+    officer = server.login('officer')
+    response = server.call(
+        officer, 'model.commissioning.bid.search_read',
+        [('tender.state', '=', 'awarded')], 0, None,
+        [('rank', 'ASC NULLS LAST')],
+        ['provider.name', 'state', 'rank', 'exclusion_reason'], {})
+    bids = response['result']
+    assert [(b['provider.']['name'], b['state'], b['rank']) for b in bids] \
+        == [("Riverside Community Partnership", 'awarded', 1),
+            ("Northside Youth Trust", 'unsuccessful', 2),
+            ("Eastgate Sports Foundation", 'unsuccessful', None)]
+    assert 'Evidence of collaboration' in bids[2]['exclusion_reason']
 
 
 def test_web_client(server, tmp_path):

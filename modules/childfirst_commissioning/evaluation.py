@@ -4,16 +4,19 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Literal, Null
+from sql import Cast, Column, Literal, Null, Values
 from sql.aggregate import Avg, Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
+from sql.functions import CurrentTimestamp
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .common import numeric
@@ -33,6 +36,9 @@ CONFLICT_STATES = [
 # The tender states after which evaluators see each other's scores
 REVEALED_STATES = ['moderated', 'award_pending', 'awarded', 'contracted']
 CENT = Decimal('0.01')
+# The bids stored per statement: 7 parameters each, below the 32,766 of
+# SQLite and the 65,535 of PostgreSQL
+RANKING_CHUNK = 4000
 
 
 def _decimal(value):
@@ -656,89 +662,82 @@ class Tender(metaclass=PoolMeta):
                     if minimum is not None else None),
                 }
 
-        # The submitted bids with their weighted scores, aggregated in SQL:
-        # the final score of a response is its moderated score, else the
-        # mean of its scores. Ordered by submission so that the position
-        # breaks the last ties.
-        Score = pool.get('commissioning.score')
-        score = Score.__table__()
-        scored = criterion.method == 'scored'
-        child_first = scored & (criterion.tenet != Null)
-
-        def final_scores(where=None):
-            means = score.select(
-                score.response.as_('response'),
-                Avg(score.score).as_('mean'),
-                where=where, group_by=score.response)
-            final = Coalesce(numeric(response.moderated_score), means.mean)
-            return means, final
-
-        def failing(final):
-            "Whether a response fails its pass/fail or minimum score"
-            return (
-                ((criterion.method == 'pass_fail')
-                    & (Coalesce(response.passed, False) == Literal(False)))
-                | (scored & (criterion.minimum_score != Null)
-                    & (Coalesce(final, 0)
-                        < numeric(criterion.minimum_score))))
-
-        means, final = final_scores()
-        points = Coalesce(final, 0) * Coalesce(numeric(criterion.weight), 0)
-        cursor.execute(*response.join(
-                bid, condition=response.bid == bid.id
-                ).join(
-                criterion, condition=response.criterion == criterion.id
-                ).join(means, 'LEFT', condition=means.response == response.id
-                ).select(
+        # The submitted bids, in the order of submission so that the
+        # position breaks the last ties
+        cursor.execute(*bid.select(
                 bid.id, bid.tender, numeric(bid.price),
-                Sum(Case((scored, points), else_=0)),
-                Sum(Case((child_first, points), else_=0)),
-                Sum(Case((failing(final), 1), else_=0)),
                 where=bid.tender.in_(tender_ids)
                 & (bid.state == 'submitted'),
-                group_by=[bid.id, bid.tender, bid.price, bid.submitted_at],
                 order_by=[bid.submitted_at.asc, bid.id.asc]))
-        bids = {}
-        to_explain = []
-        for position, row in enumerate(cursor):
-            id_, tender, price, weighted, child_first_points, failures = row
-            bids[id_] = {
-                'tender': tender, 'price': _decimal(price),
-                'position': position, 'reasons': [],
-                'weighted': _decimal(weighted) / score_max,
-                'child_first': _decimal(child_first_points) / score_max,
-                }
-            if failures:
-                to_explain.append(id_)
-        if not bids:
+        rows = cursor.fetchall()
+        if not rows:
             return {}
 
-        # The reasons, read only for the bids that fail a criterion
-        if to_explain:
-            in_explained = fields.SQL_OPERATORS['in'](
-                response.bid, to_explain)
-            means, final = final_scores(
-                where=score.response.in_(response.select(
-                        response.id, where=in_explained)))
-            cursor.execute(*response.join(
-                    criterion, condition=response.criterion == criterion.id
-                    ).join(means, 'LEFT',
-                        condition=means.response == response.id
-                    ).select(
-                    response.bid, criterion.name, criterion.method,
-                    response.passed, final, numeric(criterion.minimum_score),
-                    where=in_explained & failing(final),
-                    order_by=[response.bid, criterion.sequence,
-                        criterion.id]))
-            for bid_id, name, method, passed, final_, minimum in cursor:
-                if method == 'pass_fail':
-                    bids[bid_id]['reasons'].append(reason(
-                            'msg_exclusion_pass_fail', criterion=name))
-                else:
-                    bids[bid_id]['reasons'].append(reason(
-                            'msg_exclusion_minimum', criterion=name,
-                            score=quantize(final_ or 0),
-                            minimum=quantize(minimum)))
+        # The weighted scores of each bid, aggregated in SQL over its scored
+        # responses: the final score of a response is its moderated score,
+        # else the mean of its scores. A response without any score counts
+        # 0 and makes the bid's count of scored responses fall short.
+        Score = pool.get('commissioning.score')
+        score = Score.__table__()
+        means = score.select(
+            score.response.as_('response'), Avg(score.score).as_('mean'),
+            group_by=score.response)
+        final = Coalesce(numeric(response.moderated_score), means.mean)
+        points = final * Coalesce(numeric(criterion.weight), 0)
+        below_minimum = ((criterion.minimum_score != Null)
+            & (final < numeric(criterion.minimum_score)))
+        cursor.execute(*means.join(
+                response, condition=means.response == response.id
+                ).join(
+                criterion, condition=response.criterion == criterion.id
+                ).select(
+                response.bid,
+                Sum(points),
+                Sum(Case((criterion.tenet != Null, points), else_=0)),
+                Sum(Case((below_minimum, 1), else_=0)),
+                Count(response.id),
+                where=criterion.tender.in_(tender_ids)
+                & (criterion.method == 'scored'),
+                group_by=response.bid))
+        sums = {r[0]: r[1:] for r in cursor}
+        n_scored = defaultdict(int)
+        for crit in criteria.values():
+            if crit['method'] == 'scored':
+                n_scored[crit['tender']] += 1
+
+        # The reasons: every pass/fail answer not passed, and the scores
+        # below a minimum of the bids that have one or lack a score; the
+        # mean of those responses is looked up through the index
+        reasons = defaultdict(list)
+        below = [id_ for id_, tender, _ in rows
+            if id_ not in sums or sums[id_][2]
+            or sums[id_][3] < n_scored[tender]]
+        mean = score.select(Avg(score.score),
+            where=score.response == response.id)
+        final = Coalesce(numeric(response.moderated_score), mean, 0)
+        failing = ((criterion.method == 'pass_fail')
+            & (Coalesce(response.passed, False) == Literal(False)))
+        if below:
+            failing |= (fields.SQL_OPERATORS['in'](response.bid, below)
+                & (criterion.method == 'scored')
+                & (criterion.minimum_score != Null)
+                & (final < numeric(criterion.minimum_score)))
+        cursor.execute(*response.join(
+                criterion, condition=response.criterion == criterion.id
+                ).select(
+                response.bid, criterion.name, criterion.method, final,
+                numeric(criterion.minimum_score),
+                where=criterion.tender.in_(tender_ids) & failing,
+                order_by=[response.bid, criterion.sequence, criterion.id]))
+        for bid_id, name, method, final_, minimum in cursor:
+            if method == 'pass_fail':
+                reasons[bid_id].append(reason(
+                        'msg_exclusion_pass_fail', criterion=name))
+            else:
+                reasons[bid_id].append(reason(
+                        'msg_exclusion_minimum', criterion=name,
+                        score=quantize(final_ or 0),
+                        minimum=quantize(minimum)))
 
         tenet_weight = defaultdict(Decimal)
         price_weight = defaultdict(Decimal)
@@ -748,71 +747,109 @@ class Tender(metaclass=PoolMeta):
             elif crit['method'] == 'price':
                 price_weight[crit['tender']] += crit['weight']
 
-        for values in bids.values():
-            tender = values['tender']
+        # Eligibility: [id, tender, price, weighted, child first, position,
+        # reasons] per bid, in the order of submission
+        bids = []
+        lowest = {}
+        no_scores = (0, 0, 0, 0)
+        for position, (id_, tender, price) in enumerate(rows):
+            weighted, child_first_points, _, _ = sums.get(id_, no_scores)
+            price = _decimal(price)
+            child_first = _decimal(child_first_points) / score_max
+            why = reasons.get(id_, [])
             budget = budgets[tender]
-            if budget is not None and values['price'] > budget:
-                values['reasons'].append(reason(
-                        'msg_exclusion_budget',
-                        price=values['price'], budget=budget))
+            if budget is not None and price > budget:
+                why.append(reason('msg_exclusion_budget',
+                        price=price, budget=budget))
             weight = tenet_weight[tender]
-            percentage = (values['child_first'] / weight * 100
-                if weight else Decimal(0))
-            values['child_first_percentage'] = percentage
+            percentage = child_first / weight * 100 if weight else 0
             if percentage < threshold:
-                values['reasons'].append(reason(
-                        'msg_exclusion_child_first',
+                why.append(reason('msg_exclusion_child_first',
                         percentage=quantize(percentage),
                         threshold=threshold))
-            values['eligible'] = not values['reasons']
+            if not why and price > 0 and (
+                    tender not in lowest or price < lowest[tender]):
+                lowest[tender] = price
+            bids.append([id_, tender, price,
+                    _decimal(weighted) / score_max, child_first, position,
+                    why])
 
-        lowest = {}
-        for values in bids.values():
-            if values['eligible'] and values['price'] > 0:
-                tender = values['tender']
-                lowest[tender] = min(
-                    lowest.get(tender, values['price']), values['price'])
-        for values in bids.values():
-            tender = values['tender']
-            if tender in lowest and values['price'] > 0:
-                # An ineligible bid cheaper than the lowest eligible price
-                # gets no more than the full price weight
-                values['price_score'] = min(
-                    lowest[tender] / values['price'] * price_weight[tender],
-                    price_weight[tender])
+        # Price score and total; an ineligible bid cheaper than the lowest
+        # eligible price gets no more than the full price weight
+        ranked = []
+        for values in bids:
+            tender, price = values[1], values[2]
+            if tender in lowest and price > 0:
+                weight = price_weight[tender]
+                price_score = min(lowest[tender] / price * weight, weight)
             else:
-                values['price_score'] = Decimal(0)
-            values['total'] = values['weighted'] + values['price_score']
+                price_score = Decimal(0)
+            total = values[3] + price_score
+            values.extend([price_score, total])
+            if not values[6]:
+                ranked.append(
+                    (tender, -total, -values[4], price, values[5], values))
+        ranked.sort(key=lambda r: r[:5])
+        ranks = {}
+        rank, previous = 0, None
+        for tender, *_, values in ranked:
+            rank = rank + 1 if tender == previous else 1
+            previous = tender
+            ranks[values[0]] = rank
 
-        result = {}
-        for tender in tender_ids:
-            ranked = sorted(
-                (b for b, v in bids.items()
-                    if v['tender'] == tender and v['eligible']),
-                key=lambda b: (
-                    -bids[b]['total'], -bids[b]['child_first'],
-                    bids[b]['price'], bids[b]['position']))
-            ranks = {b: i for i, b in enumerate(ranked, 1)}
-            for bid_id, values in bids.items():
-                if values['tender'] != tender:
-                    continue
-                result[bid_id] = {
-                    'eligible': values['eligible'],
-                    'exclusion_reason': "\n".join(values['reasons']) or None,
-                    'child_first_score': quantize(values['child_first']),
-                    'price_score': quantize(values['price_score']),
-                    'total_score': quantize(values['total']),
-                    'rank': ranks.get(bid_id),
-                    }
-        return result
+        return {
+            id_: {
+                'eligible': not why,
+                'exclusion_reason': "\n".join(why) or None,
+                'child_first_score': child_first.quantize(CENT),
+                'price_score': price_score.quantize(CENT),
+                'total_score': total.quantize(CENT),
+                'rank': ranks.get(id_),
+                }
+            for (id_, _, _, _, child_first, _, why, price_score, total)
+            in bids}
 
     @classmethod
     def store_ranking(cls, tenders):
-        "Store the scores and ranks on the bids so lists can sort by them"
-        Bid = Pool().get('commissioning.bid')
+        """Store the scores and ranks on the bids so lists can sort by them.
+
+        One UPDATE from a list of values for up to RANKING_CHUNK bids, then
+        one INSERT into the bid history."""
+        pool = Pool()
+        Bid = pool.get('commissioning.bid')
         ranking = cls.compute_ranking(tenders)
-        to_write = []
-        for bid_id, values in ranking.items():
-            to_write.extend([[Bid(bid_id)], values])
-        if to_write:
-            Bid.write(*to_write)
+        if not ranking:
+            return
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        bid = Bid.__table__()
+        names = ['eligible', 'exclusion_reason', 'child_first_score',
+            'price_score', 'total_score', 'rank']
+        formats = [Bid._fields[n].sql_format for n in names]
+        cast = backend.name == 'postgresql'
+
+        ids = list(ranking)
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            if Bid.__name__ in cache:
+                for id_ in ids:
+                    cache[Bid.__name__].pop(id_, None)
+        for sub_ids in grouped_slice(ids, RANKING_CHUNK):
+            values = Values([[id_] + [f(ranking[id_][n])
+                        for n, f in zip(names, formats)]
+                    for id_ in sub_ids])
+            columns = []
+            for i, name in enumerate(names, 2):
+                column = Column(values, 'column%s' % i)
+                if cast:
+                    # A column of NULLs only would be text
+                    column = Cast(
+                        column, Bid._fields[name].sql_type().base)
+                columns.append(column)
+            cursor.execute(*bid.update(
+                    [Column(bid, n) for n in names]
+                    + [bid.write_uid, bid.write_date],
+                    columns + [transaction.user, CurrentTimestamp()],
+                    from_=[values],
+                    where=bid.id == Column(values, 'column1')))
+        Bid._insert_history(ids)

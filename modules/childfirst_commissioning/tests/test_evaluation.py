@@ -5,6 +5,8 @@ import datetime as dt
 import unittest
 from decimal import Decimal
 
+from sql import Null
+
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.childfirst_commissioning.exceptions import (
     EvaluationError, LockedError, ScoreError)
@@ -395,11 +397,11 @@ class EvaluationTestCase(unittest.TestCase):
             with count_queries() as queries:
                 ranking = Tender.compute_ranking([tender])
             self.assertEqual(len(ranking), 3)
-            # One query aggregating the scores of the bids and one for the
-            # reasons of the bids that fail a criterion (Provider C)
+            # One query for the bids, one aggregating their scores and one
+            # for the reasons of the bids that fail a criterion (Provider C)
             on_bids = [q for q in map(str, queries)
                 if 'commissioning_bid' in q or 'commissioning_score' in q]
-            self.assertEqual(len(on_bids), 2)
+            self.assertEqual(len(on_bids), 3)
             self.assertLessEqual(len(queries), 10)
 
     @with_transaction()
@@ -439,6 +441,50 @@ class EvaluationTestCase(unittest.TestCase):
             ranking = Tender.compute_ranking([tender])
             self.assertIn("above the budget",
                 ranking[bids['B'].id]['exclusion_reason'])
+
+    @with_transaction()
+    def test_unscored_response_below_minimum(self):
+        "A criterion nobody scored counts 0 and fails its minimum"
+        Tender = Pool().get('commissioning.tender')
+        company = create_company()
+        with set_company(company):
+            tender, officer, bids, criteria, evaluators, users = (
+                self.start())
+            for name in CF[1:] + [DELIVERY]:
+                self.score(users['specialist'], evaluators['specialist'],
+                    bids['B'], criteria[name], 5)
+            ranking = Tender.compute_ranking([tender])
+            b = ranking[bids['B'].id]
+            self.assertFalse(b['eligible'])
+            self.assertIn('Scored 0.00 on "%s", below its minimum of 2.00'
+                % CF[0], b['exclusion_reason'])
+            # Bids with no score at all fail every minimum
+            self.assertIn('Scored 0.00 on "%s"' % CF[0],
+                ranking[bids['A'].id]['exclusion_reason'])
+
+    @with_transaction()
+    def test_store_ranking_statements(self):
+        "The ranking is stored in one UPDATE and kept in the bid history"
+        pool = Pool()
+        Tender = pool.get('commissioning.tender')
+        Bid = pool.get('commissioning.bid')
+        company = create_company()
+        with set_company(company):
+            tender, officer, bids, criteria, evaluators, users = (
+                self.start())
+            self.score_all(bids, criteria, evaluators, users)
+            with count_queries() as queries:
+                Tender.store_ranking([tender])
+            updates = [q for q in map(str, queries)
+                if q.startswith('UPDATE "commissioning_bid"')]
+            self.assertEqual(len(updates), 1)
+            b = Bid(bids['B'].id)
+            self.assertEqual((b.rank, b.eligible), (1, True))
+            history = Bid.__table_history__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*history.select(history.rank,
+                    where=(history.id == b.id) & (history.rank != Null)))
+            self.assertEqual([r for r, in cursor], [1])
 
     @with_transaction()
     def test_scores_locked_outside_evaluation(self):
