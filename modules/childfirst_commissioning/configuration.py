@@ -14,6 +14,7 @@ _RANGES = [
     ('child_first_threshold', 0, 100),
     ('standstill_days', 0, 60),
     ('default_tolerance', 0, 100),
+    ('return_due_days', 0, 365),
     ]
 
 
@@ -47,6 +48,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         "Default KPI Tolerance (%)", required=True,
         help="The tolerance new KPI templates get, as a percentage of the "
         "target.")
+    return_due_days = fields.Integer(
+        "Return Due (days)", required=True,
+        help="Days after the end of a monitoring period by which the "
+        "provider's return is due.")
 
     @classmethod
     def default_minimum_child_first_weight(cls):
@@ -75,6 +80,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_default_tolerance(cls):
         return 10
+
+    @classmethod
+    def default_return_due_days(cls):
+        return 20
 
     @classmethod
     def validate_fields(cls, records, field_names):

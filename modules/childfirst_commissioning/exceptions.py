@@ -79,3 +79,23 @@ class ScoreError(ValidationError):
 
 class AwardError(GateError):
     pass
+
+
+class ContractError(GateError):
+    pass
+
+
+class ContractValidationError(ValidationError):
+    pass
+
+
+class ReturnError(GateError):
+    pass
+
+
+class ReturnValidationError(ValidationError):
+    pass
+
+
+class PaymentError(GateError):
+    pass

@@ -63,17 +63,22 @@ class Signoff(ModelSQL, ModelView):
                     'childfirst_commissioning.msg_signoff_immutable'))
 
     @classmethod
+    def check_segregation(cls, origin, gate, requested_by):
+        "Raise when the current user requested the sign-off of origin"
+        if requested_by and requested_by.id == Transaction().user:
+            raise SegregationError(gettext(
+                    'childfirst_commissioning.msg_segregation',
+                    record=origin.rec_name,
+                    gate=dict(GATES)[gate]))
+
+    @classmethod
     def record(cls, origin, gate, decision, checks, requested_by=None,
             comment=None):
         """Record a decision on a gate of origin by the current user.
 
         The user who requested the sign-off may not give it."""
         user = Transaction().user
-        if requested_by and requested_by.id == user:
-            raise SegregationError(gettext(
-                    'childfirst_commissioning.msg_segregation',
-                    record=origin.rec_name,
-                    gate=dict(GATES)[gate]))
+        cls.check_segregation(origin, gate, requested_by)
         signoff = cls(
             origin=origin, gate=gate, decision=decision, user=user,
             requested_by=requested_by, comment=comment,

@@ -1,0 +1,597 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+from collections import defaultdict
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from sql import Literal, Null
+from sql.aggregate import Count
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval, If
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+from .common import TENETS, KpiMixin, number
+from .exceptions import (
+    ContractError, ContractValidationError, LockedError)
+from .tender import bullets, checklist_text
+
+FREQUENCIES = [
+    ('monthly', "Monthly"),
+    ('quarterly', "Quarterly"),
+    ('biannual', "Every Six Months"),
+    ('annual', "Annual"),
+    ]
+FREQUENCY_MONTHS = {
+    'monthly': 1,
+    'quarterly': 3,
+    'biannual': 6,
+    'annual': 12,
+    }
+RATINGS = [
+    ('good', "Good"),
+    ('approaching', "Approaching Target"),
+    ('requires_improvement', "Requires Improvement"),
+    ('inadequate', "Inadequate"),
+    ]
+
+
+def rate(value, target, tolerance, direction):
+    """Return the Procurement Act 2023 rating of value against target.
+
+    tolerance is a percentage of the target."""
+    if value is None or target is None:
+        return None
+    value, target = Decimal(value), Decimal(target)
+    tol = Decimal(tolerance or 0) / 100
+    if direction == 'lower':
+        bounds = [target, target * (1 + tol), target * (1 + 2 * tol)]
+        passes = [value <= b for b in bounds]
+    else:
+        bounds = [target, target * (1 - tol), target * (1 - 2 * tol)]
+        passes = [value >= b for b in bounds]
+    for rating, passed in zip(
+            ['good', 'approaching', 'requires_improvement'], passes):
+        if passed:
+            return rating
+    return 'inadequate'
+
+
+def monitoring_periods(start, end, frequency):
+    "Return the (start, end) of each monitoring period from start to end"
+    months = FREQUENCY_MONTHS[frequency]
+    periods = []
+    index = 0
+    while True:
+        period_start = start + relativedelta(months=months * index)
+        if period_start > end:
+            break
+        period_end = min(
+            start + relativedelta(months=months * (index + 1))
+            - relativedelta(days=1), end)
+        periods.append((period_start, period_end))
+        index += 1
+    return periods
+
+
+class Contract(Workflow, ModelSQL, ModelView):
+    __name__ = 'commissioning.contract'
+    __string__ = "Contract"
+    _history = True
+    _rec_name = 'reference'
+    _states = {
+        'readonly': Eval('state') != 'draft',
+        }
+
+    reference = fields.Char("Reference", readonly=True)
+    name = fields.Char("Name", required=True, states=_states)
+    tender = fields.Many2One(
+        'commissioning.tender', "Tender", readonly=True, ondelete='RESTRICT')
+    bid = fields.Many2One(
+        'commissioning.bid', "Bid", readonly=True, ondelete='RESTRICT')
+    provider = fields.Many2One(
+        'party.party', "Provider", required=True, ondelete='RESTRICT',
+        states=_states,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
+    company = fields.Many2One(
+        'company.company', "Company", required=True, states=_states)
+    currency = fields.Many2One(
+        'currency.currency', "Currency", required=True, states=_states)
+    value = Monetary(
+        "Value", currency='currency', digits='currency', required=True,
+        states=_states,
+        help="What the contract pays over its term; the payment schedule "
+        "adds up to it.")
+    start_date = fields.Date(
+        "Start Date", required=True, states=_states,
+        help="May be in the past for a contract brought into the system.")
+    end_date = fields.Date("End Date", required=True, states=_states)
+    frequency = fields.Selection(
+        FREQUENCIES, "Monitoring Frequency", required=True, states=_states,
+        help="How often the provider sends a monitoring return.")
+    kpis = fields.One2Many(
+        'commissioning.contract.kpi', 'contract', "KPIs", states=_states)
+    periods = fields.One2Many(
+        'commissioning.monitoring.period', 'contract', "Periods",
+        readonly=True)
+    returns = fields.One2Many(
+        'commissioning.monitoring.return', 'contract', "Returns",
+        readonly=True)
+    payments = fields.One2Many(
+        'commissioning.contract.payment', 'contract', "Payments",
+        states=_states,
+        help="The payment schedule: the planned payments add up to the "
+        "value.")
+    signoffs = fields.One2Many(
+        'commissioning.signoff', 'origin', "Sign-offs", readonly=True)
+    termination_reason = fields.Text(
+        "Termination Reason",
+        states={
+            'readonly': Eval('state') != 'active',
+            'invisible': ~Eval('state').in_(['active', 'terminated']),
+            },
+        help="Why the contract ends early; required to terminate it.")
+    activated_by = fields.Many2One('res.user', "Activated By", readonly=True)
+    activation_checklist = fields.Function(
+        fields.Text("Activation Checklist"), 'get_activation_checklist')
+    overdue_returns = fields.Function(
+        fields.Integer("Overdue Returns"), 'get_overdue_returns')
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('active', "Active"),
+            ('closed', "Closed"),
+            ('terminated', "Terminated"),
+            ], "State", readonly=True, required=True, sort=False)
+    state_string = state.translated('state')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('start_date', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('draft', 'active'),
+            ('active', 'closed'),
+            ('active', 'terminated'),
+            }
+        cls._buttons.update({
+                'activate': {
+                    'invisible': Eval('state') != 'draft',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'close': {
+                    'invisible': Eval('state') != 'active',
+                    'icon': 'tryton-lock',
+                    'depends': ['state'],
+                    },
+                'terminate': {
+                    'invisible': Eval('state') != 'active',
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_frequency(cls):
+        return 'quarterly'
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_currency(cls):
+        Company = Pool().get('company.company')
+        company = cls.default_company()
+        if company is not None and company >= 0:
+            return Company(company).currency.id
+
+    def get_rec_name(self, name):
+        reference = self.reference or "(%s)" % self.id
+        return "%s %s" % (reference, self.name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value = clause[:3]
+        bool_op = 'AND' if operator.startswith('!') else 'OR'
+        return [bool_op,
+            ('reference', operator, value),
+            ('name', operator, value),
+            ]
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual',
+                If(Eval('state') == 'terminated', 'danger',
+                    If(Eval('state') == 'closed', 'muted', ''))),
+            ]
+
+    @classmethod
+    def create(cls, vlist):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Sequence = pool.get('ir.sequence')
+        sequence = Sequence(ModelData.get_id(
+                'childfirst_commissioning', 'sequence_contract'))
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            if not values.get('reference'):
+                values['reference'] = sequence.get()
+        return super().create(vlist)
+
+    # Bad input
+
+    @classmethod
+    def validate_fields(cls, contracts, field_names):
+        super().validate_fields(contracts, field_names)
+        if field_names and not (
+                field_names & {'value', 'start_date', 'end_date'}):
+            return
+        for contract in contracts:
+            if contract.value is not None and contract.value <= 0:
+                raise ContractValidationError(gettext(
+                        'childfirst_commissioning.msg_contract_value',
+                        contract=contract.rec_name,
+                        value=number(contract.value)))
+            if (contract.start_date and contract.end_date
+                    and contract.end_date <= contract.start_date):
+                raise ContractValidationError(gettext(
+                        'childfirst_commissioning.msg_contract_dates',
+                        contract=contract.rec_name,
+                        start=contract.start_date, end=contract.end_date))
+
+    @classmethod
+    def check_modification(cls, mode, contracts, values=None,
+            external=False):
+        super().check_modification(
+            mode, contracts, values=values, external=external)
+        if mode == 'write' and (set(values or {}) - {
+                    'state', 'termination_reason', 'activated_by',
+                    'reference'}):
+            for contract in contracts:
+                contract.check_draft()
+        elif mode == 'write' and 'termination_reason' in (values or {}):
+            for contract in contracts:
+                if contract.state != 'active':
+                    raise LockedError(gettext(
+                            'childfirst_commissioning.msg_contract_locked',
+                            contract=contract.rec_name,
+                            state=contract.state_string))
+        elif mode == 'delete':
+            for contract in contracts:
+                contract.check_draft()
+
+    def check_draft(self):
+        "Raise unless the contract is still a draft"
+        if self.state != 'draft':
+            raise LockedError(gettext(
+                    'childfirst_commissioning.msg_contract_locked',
+                    contract=self.rec_name, state=self.state_string))
+
+    # The activation gate
+
+    def activation_checks(self):
+        """Return [(label, failures)] for the contract activation gate, in
+        the order of domain.md"""
+        def label(name, **values):
+            return gettext('childfirst_commissioning.' + name, **values)
+        kpis = list(self.kpis or [])
+        checks = []
+
+        failures = []
+        if len(kpis) < 3:
+            failures.append(label('msg_check_kpi_count', count=len(kpis)))
+        checks.append((label('msg_check_kpi_count_label'), failures))
+
+        failures = []
+        tenets = dict(TENETS)
+        covered = {k.tenet for k in kpis}
+        for key, tenet in TENETS:
+            if key not in covered:
+                failures.append(label('msg_check_kpi_tenet', tenet=tenet))
+        checks.append((label('msg_check_kpi_tenet_label'), failures))
+
+        failures = []
+        if not any(k.category == 'child_experience' for k in kpis):
+            failures.append(label('msg_check_kpi_child_experience'))
+        checks.append(
+            (label('msg_check_kpi_child_experience_label'), failures))
+
+        failures = []
+        count = defaultdict(int)
+        by_tenet = defaultdict(set)
+        for kpi in kpis:
+            count[kpi.category] += 1
+            if kpi.tenet:
+                by_tenet[kpi.tenet].add(kpi.category)
+        if count['positive_outcome'] < count['offence_contact']:
+            failures.append(label('msg_check_kpi_positive',
+                    positive=count['positive_outcome'],
+                    offence=count['offence_contact']))
+        for key, categories in sorted(by_tenet.items()):
+            if categories == {'offence_contact'}:
+                failures.append(label('msg_check_kpi_tenet_offence',
+                        tenet=tenets[key]))
+        checks.append((label('msg_check_kpi_positive_label'), failures))
+
+        failures = []
+        if not any(k.disaggregate for k in kpis):
+            failures.append(label('msg_check_kpi_disaggregate'))
+        checks.append((label('msg_check_kpi_disaggregate_label'), failures))
+
+        failures = []
+        payments = list(self.payments or [])
+        scheduled = sum((p.amount or 0 for p in payments), Decimal(0))
+        if not payments:
+            failures.append(label('msg_check_payment_none'))
+        elif scheduled != (self.value or 0):
+            failures.append(label('msg_check_payment_total',
+                    scheduled=number(scheduled),
+                    value=number(self.value)))
+        for payment in payments:
+            if (payment.planned_date and self.start_date and self.end_date
+                    and not (self.start_date <= payment.planned_date
+                        <= self.end_date + relativedelta(months=3))):
+                failures.append(label('msg_check_payment_date',
+                        date=payment.planned_date))
+        checks.append((label('msg_check_payment_label'), failures))
+        return checks
+
+    @classmethod
+    def get_activation_checklist(cls, contracts, name):
+        return {c.id: checklist_text(c.activation_checks())
+            for c in contracts}
+
+    @classmethod
+    def get_overdue_returns(cls, contracts, name):
+        "The overdue returns of every contract, in one query"
+        Return = Pool().get('commissioning.monitoring.return')
+        table = Return.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {c.id: 0 for c in contracts}
+        for sub_ids in grouped_slice([c.id for c in contracts],
+                backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(
+                    table.contract, Count(table.id),
+                    where=table.contract.in_(list(sub_ids))
+                    & (table.overdue == Literal(True)),
+                    group_by=table.contract))
+            result.update(dict(cursor))
+        return result
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('active')
+    def activate(cls, contracts):
+        pool = Pool()
+        Signoff = pool.get('commissioning.signoff')
+        Period = pool.get('commissioning.monitoring.period')
+        Return = pool.get('commissioning.monitoring.return')
+        for contract in contracts:
+            checks = contract.activation_checks()
+            if any(f for _, f in checks):
+                raise ContractError(gettext(
+                        'childfirst_commissioning.msg_activation_gate',
+                        contract=contract.rec_name,
+                        failures=bullets(
+                            f for _, fs in checks for f in fs)))
+            Signoff.record(
+                contract, 'contract_activation', 'approved',
+                checklist_text(checks).splitlines(),
+                requested_by=contract.create_uid)
+            contract.activated_by = Transaction().user
+        cls.save(contracts)
+        Period.create_for(contracts)
+        Return.create_due(contracts=contracts)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('closed')
+    def close(cls, contracts):
+        Date = Pool().get('ir.date')
+        today = Date.today()
+        for contract in contracts:
+            if contract.end_date and contract.end_date > today:
+                raise ContractError(gettext(
+                        'childfirst_commissioning.msg_contract_close_early',
+                        contract=contract.rec_name, end=contract.end_date))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('terminated')
+    def terminate(cls, contracts):
+        for contract in contracts:
+            if not (contract.termination_reason or '').strip():
+                raise ContractError(gettext(
+                        'childfirst_commissioning.msg_contract_terminate',
+                        contract=contract.rec_name))
+
+
+class ContractKpi(KpiMixin, ModelSQL, ModelView):
+    __name__ = 'commissioning.contract.kpi'
+    __string__ = "Contract KPI"
+
+    contract = fields.Many2One(
+        'commissioning.contract', "Contract", required=True,
+        ondelete='CASCADE')
+    sequence = fields.Integer("Sequence")
+    tenet = fields.Selection(
+        [(None, "")] + TENETS, "Child First Tenet",
+        help="The Child First tenet this KPI measures, if any.")
+    baseline = fields.Numeric(
+        "Baseline", digits=(16, 2),
+        help="The value before the contract started, where known.")
+    additive = fields.Boolean(
+        "Groups Add Up",
+        states={
+            'invisible': ~Eval('disaggregate'),
+            },
+        help="Ticked for counts: the values of the groups add up to the "
+        "total. Unticked for rates and averages: the total lies between "
+        "the lowest and the highest group value.")
+    latest_value = fields.Function(
+        fields.Numeric("Latest Value", digits=(16, 2)), 'get_latest')
+    latest_rating = fields.Function(
+        fields.Selection([(None, "")] + RATINGS, "Latest Rating"),
+        'get_latest')
+    latest_period = fields.Function(
+        fields.Many2One('commissioning.monitoring.period', "Latest Period"),
+        'get_latest')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('sequence', 'ASC NULLS LAST'))
+
+    @classmethod
+    def default_additive(cls):
+        return True
+
+    @fields.depends('unit', 'additive')
+    def on_change_unit(self):
+        if self.unit and '%' in self.unit:
+            self.additive = False
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree/field[@name="latest_rating"]', 'visual',
+                If(Eval('latest_rating') == 'good', 'success',
+                    If(Eval('latest_rating') == 'inadequate', 'danger',
+                        If(Eval('latest_rating') == 'requires_improvement',
+                            'warning', '')))),
+            ]
+
+    @classmethod
+    def get_latest(cls, kpis, names):
+        """The value and rating of each KPI in its latest submitted or
+        accepted return, for all KPIs in one query"""
+        pool = Pool()
+        Line = pool.get('commissioning.monitoring.return.line')
+        Return = pool.get('commissioning.monitoring.return')
+        Period = pool.get('commissioning.monitoring.period')
+        line = Line.__table__()
+        return_ = Return.__table__()
+        period = Period.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {n: {k.id: None for k in kpis} for n in names}
+        for sub_ids in grouped_slice([k.id for k in kpis],
+                backend.MAX_QUERY_PARAMS):
+            sub_ids = list(sub_ids)
+            cursor.execute(*line.join(
+                    return_, condition=line.return_ == return_.id
+                    ).join(period, condition=return_.period == period.id
+                    ).select(
+                    line.kpi, line.value, line.rating, period.id,
+                    where=line.kpi.in_(sub_ids)
+                    & return_.state.in_(['submitted', 'accepted'])
+                    & (line.value != Null),
+                    order_by=[line.kpi, period.end_date.desc]))
+            seen = set()
+            for kpi, value, rating, period_id in cursor:
+                if kpi in seen:
+                    continue
+                seen.add(kpi)
+                if 'latest_value' in result:
+                    result['latest_value'][kpi] = (
+                        Decimal(str(value)) if value is not None else None)
+                if 'latest_rating' in result:
+                    result['latest_rating'][kpi] = rating
+                if 'latest_period' in result:
+                    result['latest_period'][kpi] = period_id
+        return result
+
+    @classmethod
+    def check_modification(cls, mode, kpis, values=None, external=False):
+        pool = Pool()
+        Contract = pool.get('commissioning.contract')
+        super().check_modification(
+            mode, kpis, values=values, external=external)
+        for kpi in kpis:
+            kpi.contract.check_draft()
+        if mode == 'write' and values and values.get('contract'):
+            Contract(values['contract']).check_draft()
+
+    @classmethod
+    def create(cls, vlist):
+        Contract = Pool().get('commissioning.contract')
+        for values in vlist:
+            if values.get('contract'):
+                Contract(values['contract']).check_draft()
+        return super().create(vlist)
+
+
+class Tender(metaclass=PoolMeta):
+    __name__ = 'commissioning.tender'
+
+    contract = fields.Function(
+        fields.Many2One('commissioning.contract', "Contract"),
+        'get_contract')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._transitions |= {('awarded', 'contracted')}
+        cls._buttons.update({
+                'create_contract': {
+                    'invisible': Eval('state') != 'awarded',
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def get_contract(cls, tenders, name):
+        Contract = Pool().get('commissioning.contract')
+        result = {t.id: None for t in tenders}
+        for contract in Contract.search([
+                    ('tender', 'in', [t.id for t in tenders]),
+                    ], order=[('id', 'ASC')]):
+            result[contract.tender.id] = contract.id
+        return result
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('contracted')
+    def create_contract(cls, tenders):
+        pool = Pool()
+        Contract = pool.get('commissioning.contract')
+        Kpi = pool.get('commissioning.contract.kpi')
+        to_save = []
+        for tender in tenders:
+            if not tender.standstill_over():
+                raise ContractError(gettext(
+                        'childfirst_commissioning.msg_standstill',
+                        tender=tender.rec_name, end=tender.standstill_end))
+            bid = tender.winning_bid
+            kpis = []
+            sequence = 0
+            for criterion in tender.criteria:
+                for template in criterion.kpi_templates:
+                    sequence += 1
+                    kpis.append(Kpi(
+                            sequence=sequence, tenet=criterion.tenet,
+                            additive=not (template.unit
+                                and '%' in template.unit),
+                            **template.kpi_values()))
+            to_save.append(Contract(
+                    name=tender.name, tender=tender, bid=bid,
+                    provider=bid.provider, company=tender.company,
+                    currency=tender.currency, value=bid.price,
+                    start_date=tender.contract_start,
+                    end_date=tender.contract_end, kpis=kpis))
+        Contract.save(to_save)

@@ -1,0 +1,250 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.transaction import Transaction
+
+from .common import number
+from .exceptions import (
+    CommissioningWarning, ContractValidationError, LockedError, PaymentError)
+from .tender import bullets, checklist_text
+
+# What the workflow writes once a payment has left planned
+WORKFLOW_FIELDS = {
+    'state', 'requested_by', 'approved_by', 'paid_date'}
+
+
+class Payment(Workflow, ModelSQL, ModelView):
+    __name__ = 'commissioning.contract.payment'
+    __string__ = "Contract Payment"
+    _history = True
+    _states = {
+        'readonly': (Eval('state') != 'planned')
+        | (Eval('contract_state') != 'draft'),
+        }
+
+    contract = fields.Many2One(
+        'commissioning.contract', "Contract", required=True,
+        ondelete='CASCADE', states=_states)
+    period = fields.Many2One(
+        'commissioning.monitoring.period', "Period", ondelete='RESTRICT',
+        domain=[('contract', '=', Eval('contract', -1))],
+        states={
+            'readonly': Eval('state') != 'planned',
+            },
+        help="The monitoring period whose accepted return releases this "
+        "payment. The periods exist once the contract is active.")
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency', required=True,
+        states=_states)
+    planned_date = fields.Date("Planned Date", required=True, states=_states)
+    requested_by = fields.Many2One('res.user', "Requested By", readonly=True)
+    approved_by = fields.Many2One('res.user', "Approved By", readonly=True)
+    paid_date = fields.Date("Paid Date", readonly=True)
+    contract_state = fields.Function(
+        fields.Selection('get_contract_states', "Contract State"),
+        'on_change_with_contract_state')
+    state = fields.Selection([
+            ('planned', "Planned"),
+            ('requested', "Requested"),
+            ('approved', "Approved"),
+            ('paid', "Paid"),
+            ], "State", readonly=True, required=True, sort=False)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.contract, Index.Range())))
+        cls._order = [('contract', 'ASC'), ('planned_date', 'ASC'),
+            ('id', 'ASC')]
+        cls._transitions |= {
+            ('planned', 'requested'),
+            ('requested', 'approved'),
+            ('approved', 'paid'),
+            }
+        cls._buttons.update({
+                'request': {
+                    'invisible': Eval('state') != 'planned',
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
+                    },
+                'approve': {
+                    'invisible': Eval('state') != 'requested',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'pay': {
+                    'invisible': Eval('state') != 'approved',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'planned'
+
+    @fields.depends('contract', '_parent_contract.currency')
+    def on_change_with_currency(self, name=None):
+        return self.contract.currency if self.contract else None
+
+    @classmethod
+    def get_contract_states(cls):
+        Contract = Pool().get('commissioning.contract')
+        return Contract.fields_get(['state'])['state']['selection']
+
+    @fields.depends('contract', '_parent_contract.state')
+    def on_change_with_contract_state(self, name=None):
+        return self.contract.state if self.contract else None
+
+    def get_rec_name(self, name):
+        return "%s %s" % (self.contract.rec_name, self.planned_date)
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual', If(Eval('state') == 'paid', 'muted', '')),
+            ]
+
+    @classmethod
+    def validate_fields(cls, payments, field_names):
+        super().validate_fields(payments, field_names)
+        for payment in payments:
+            if payment.amount is not None and payment.amount <= 0:
+                raise ContractValidationError(gettext(
+                        'childfirst_commissioning.msg_payment_amount',
+                        amount=number(payment.amount)))
+
+    @classmethod
+    def check_modification(cls, mode, payments, values=None,
+            external=False):
+        super().check_modification(
+            mode, payments, values=values, external=external)
+        changed = set(values or {}) - WORKFLOW_FIELDS - {'period'}
+        for payment in payments:
+            if mode == 'delete' or changed:
+                if (payment.state != 'planned'
+                        or payment.contract.state != 'draft'):
+                    raise LockedError(gettext(
+                            'childfirst_commissioning.msg_payment_locked',
+                            payment=payment.rec_name))
+            elif mode == 'write' and 'period' in (values or {}):
+                if payment.state != 'planned':
+                    raise LockedError(gettext(
+                            'childfirst_commissioning.msg_payment_locked',
+                            payment=payment.rec_name))
+
+    @classmethod
+    def create(cls, vlist):
+        Contract = Pool().get('commissioning.contract')
+        for values in vlist:
+            if values.get('contract'):
+                Contract(values['contract']).check_draft()
+        return super().create(vlist)
+
+    # The gates
+
+    def request_checks(self):
+        "Return [(label, failures)] of the payment request"
+        def label(name, **values):
+            return gettext('childfirst_commissioning.' + name, **values)
+        checks = []
+        failures = []
+        if self.contract.state != 'active':
+            failures.append(label('msg_check_payment_contract',
+                    contract=self.contract.rec_name,
+                    state=self.contract.state_string))
+        if not self.period:
+            failures.append(label('msg_check_payment_period'))
+        else:
+            accepted = [r for r in self.contract.returns
+                if r.period == self.period and r.state == 'accepted']
+            if not accepted:
+                failures.append(label('msg_check_payment_return',
+                        period=self.period.rec_name))
+        checks.append((label('msg_check_payment_return_label'), failures))
+        failures = []
+        for record in self.contract.returns:
+            if record.overdue:
+                failures.append(label('msg_check_payment_overdue',
+                        period=record.period.rec_name,
+                        due=record.period.due_date))
+        checks.append((label('msg_check_payment_overdue_label'), failures))
+        return checks
+
+    def inadequate_kpis(self):
+        "Return the KPIs the return of the payment's period rated inadequate"
+        return [line.kpi.name
+            for record in self.contract.returns
+            if record.period == self.period
+            for line in record.lines if line.rating == 'inadequate']
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('requested')
+    def request(cls, payments):
+        pool = Pool()
+        Return = pool.get('commissioning.monitoring.return')
+        Return.flag_overdue()
+        for payment in payments:
+            checks = payment.request_checks()
+            if any(f for _, f in checks):
+                raise PaymentError(gettext(
+                        'childfirst_commissioning.msg_payment_request_gate',
+                        payment=payment.rec_name,
+                        failures=bullets(
+                            f for _, fs in checks for f in fs)))
+        cls.write(payments, {'requested_by': Transaction().user})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('approved')
+    def approve(cls, payments):
+        pool = Pool()
+        Signoff = pool.get('commissioning.signoff')
+        Return = pool.get('commissioning.monitoring.return')
+        Warning = pool.get('res.user.warning')
+        Return.flag_overdue()
+        for payment in payments:
+            Signoff.check_segregation(
+                payment, 'payment_release', payment.requested_by)
+            checks = payment.request_checks()
+            if any(f for _, f in checks):
+                raise PaymentError(gettext(
+                        'childfirst_commissioning.msg_payment_approve_gate',
+                        payment=payment.rec_name,
+                        failures=bullets(
+                            f for _, fs in checks for f in fs)))
+            inadequate = payment.inadequate_kpis()
+            if inadequate:
+                key = Warning.format('payment_inadequate', [payment])
+                if Warning.check(key):
+                    raise CommissioningWarning(key, gettext(
+                            'childfirst_commissioning'
+                            '.msg_payment_inadequate',
+                            payment=payment.rec_name,
+                            kpis=", ".join(inadequate)))
+            lines = checklist_text(checks).splitlines()
+            if inadequate:
+                lines.append(gettext(
+                        'childfirst_commissioning.msg_payment_inadequate_ok',
+                        kpis=", ".join(inadequate)))
+            Signoff.record(
+                payment, 'payment_release', 'approved', lines,
+                requested_by=payment.requested_by)
+        cls.write(payments, {'approved_by': Transaction().user})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('paid')
+    def pay(cls, payments):
+        Date = Pool().get('ir.date')
+        cls.write(payments, {'paid_date': Date.today()})
