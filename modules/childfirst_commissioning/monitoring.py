@@ -8,14 +8,12 @@ from decimal import Decimal
 from sql import Literal, Null
 from sql.operators import Not
 
-from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
-from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .bid import is_provider_user
 from .collaboration import CollaborationOriginMixin
@@ -354,6 +352,41 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
             if r.state == 'draft' else None for r in returns}
 
     @classmethod
+    def create(cls, vlist):
+        """Create the returns, each with a line per KPI of its contract.
+
+        Providers may start the return of the current period early; it can
+        be submitted once the period has ended."""
+        pool = Pool()
+        Contract = pool.get('commissioning.contract')
+        Period = pool.get('commissioning.monitoring.period')
+        Date = pool.get('ir.date')
+        today = Date.today()
+        # The returns the system creates at activation or on schedule are
+        # checked by their callers
+        external = Transaction().check_access
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            contract = Contract(values['contract'])
+            period = Period(values['period'])
+            if external and (contract.state != 'active'
+                    or period.contract != contract
+                    or period.start_date > today):
+                raise ReturnError(gettext(
+                        'childfirst_commissioning.msg_return_create',
+                        contract=contract.rec_name,
+                        period=period.rec_name))
+        returns = super().create(vlist)
+        # One line per KPI, whoever starts the return
+        Line = pool.get('commissioning.monitoring.return.line')
+        with without_check_access():
+            Line.create([{'return_': r.id, 'kpi': k.id}
+                    for r, values in zip(returns, vlist)
+                    if 'lines' not in values
+                    for k in r.contract.kpis])
+        return returns
+
+    @classmethod
     def validate_fields(cls, returns, field_names):
         super().validate_fields(returns, field_names)
         if field_names and 'safeguarding_concerns' not in field_names:
@@ -436,7 +469,6 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         Date = pool.get('ir.date')
         Period = pool.get('commissioning.monitoring.period')
         Contract = pool.get('commissioning.contract')
-        Kpi = pool.get('commissioning.contract.kpi')
         date = date or Date.today()
         period = Period.__table__()
         contract = Contract.__table__()
@@ -456,17 +488,9 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                 order_by=[period.contract, period.start_date]))
         missing = cursor.fetchall()
         if missing:
-            contract_ids = sorted({c for _, c in missing})
-            kpis = defaultdict(list)
-            for sub_ids in grouped_slice(contract_ids,
-                    backend.MAX_QUERY_PARAMS):
-                for kpi in Kpi.search([('contract', 'in', list(sub_ids))]):
-                    kpis[kpi.contract.id].append(kpi.id)
             cls.create([{
                         'contract': contract_id,
                         'period': period_id,
-                        'lines': [('create', [{'kpi': k}
-                                    for k in kpis[contract_id]])],
                         } for period_id, contract_id in missing])
         cls.flag_overdue(date)
 

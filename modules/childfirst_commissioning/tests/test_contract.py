@@ -389,15 +389,26 @@ class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
             self.assertIn("records no collaboration with children", message)
             self.assertEqual(Return(record.id).state, 'draft')
 
-            # A return of a period that has not ended
+            # The provider starts the return of the current period early,
+            # but cannot submit it before the period ends, nor start one for
+            # a period that has not begun
             current, = Period.search([('contract', '=', contract.id),
                     ('start_date', '<=', TODAY), ('end_date', '>=', TODAY)])
-            early, = Return.create([{'contract': contract.id,
-                        'period': current.id}])
-            with as_user(provider), self.assertRaises(ReturnError) as cm:
-                Return.submit([early])
-            self.assertIn("The period ends on %s" % current.end_date,
-                str(cm.exception))
+            future = Period.search([('contract', '=', contract.id),
+                    ('start_date', '>', TODAY)])[0]
+            with as_user(provider):
+                early, = Return.create([{'contract': contract.id,
+                            'period': current.id}])
+                self.assertEqual(len(early.lines), len(GOOD_KPIS))
+                with self.assertRaises(ReturnError) as cm:
+                    Return.submit([early])
+                self.assertIn("The period ends on %s" % current.end_date,
+                    str(cm.exception))
+                with self.assertRaises(ReturnError) as cm:
+                    Return.create([{'contract': contract.id,
+                                'period': future.id}])
+                self.assertIn("one of its periods that has begun",
+                    str(cm.exception))
 
     @with_transaction()
     def test_return_rates_and_other_rules(self):
