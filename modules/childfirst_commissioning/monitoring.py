@@ -108,11 +108,17 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
 
     contract = fields.Many2One(
         'commissioning.contract', "Contract", required=True,
-        ondelete='RESTRICT', readonly=True)
+        ondelete='RESTRICT',
+        states={
+            'readonly': Eval('id', -1) >= 0,
+            })
     period = fields.Many2One(
         'commissioning.monitoring.period', "Period", required=True,
-        ondelete='RESTRICT', readonly=True,
-        domain=[('contract', '=', Eval('contract', -1))])
+        ondelete='RESTRICT',
+        domain=[('contract', '=', Eval('contract', -1))],
+        states={
+            'readonly': Eval('id', -1) >= 0,
+            })
     provider = fields.Function(
         fields.Many2One('party.party', "Provider"), 'get_contract_field',
         searcher='search_contract_field')
@@ -260,6 +266,12 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                         return_=record.rec_name))
         if mode == 'write':
             changed = set(values or {})
+            if changed & {'contract', 'period'}:
+                for record in returns:
+                    raise LockedError(gettext(
+                            'childfirst_commissioning.msg_return_locked',
+                            return_=record.rec_name,
+                            state=record.state_string))
             for record in returns:
                 if record.state == 'accepted':
                     record.check_editable()
@@ -470,6 +482,8 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         Period = pool.get('commissioning.monitoring.period')
         Contract = pool.get('commissioning.contract')
         date = date or Date.today()
+        if contracts is not None and not contracts:
+            return
         period = Period.__table__()
         contract = Contract.__table__()
         return_ = cls.__table__()
