@@ -275,6 +275,32 @@ class CommissioningReport(Report):
         return gettext('childfirst_commissioning.msg_report_yes'
             if value else 'childfirst_commissioning.msg_report_no')
 
+    @classmethod
+    def signoffs_section(cls, record, lang):
+        "Who signed off which gate of the record, when"
+        pool = Pool()
+        Signoff = pool.get('commissioning.signoff')
+        gates = selection(Signoff, 'gate')
+        decisions = selection(Signoff, 'decision')
+        rows = []
+        for signoff in sorted(
+                record.signoffs, key=lambda s: (s.create_date, s.id)):
+            rows.append([
+                    cls.format_datetime_short(signoff.create_date, lang),
+                    gates[signoff.gate], decisions[signoff.decision],
+                    signoff.user.rec_name, signoff.comment])
+        result = [message(
+            'childfirst_commissioning.msg_report_signoffs', 'heading')]
+        if rows:
+            result.append(table(
+                    [["Date", "Gate", "Decision", "User", "Comment"]],
+                    rows,
+                    [32 * mm, 30 * mm, 20 * mm, 28 * mm, WIDTH - 110 * mm]))
+        else:
+            result.append(message(
+                    'childfirst_commissioning.msg_report_no_signoffs'))
+        return result
+
 
 def selection(Model, name):
     "Return the translated labels of the selection field name of Model"
@@ -469,32 +495,6 @@ class TenderEvaluationReport(CommissioningReport):
             result.append(message(
                     'childfirst_commissioning.msg_report_no_ranking'))
         return [KeepTogether(result)]
-
-    @classmethod
-    def signoffs_section(cls, tender, lang):
-        "Who signed off which gate of the tender, when"
-        pool = Pool()
-        Signoff = pool.get('commissioning.signoff')
-        gates = selection(Signoff, 'gate')
-        decisions = selection(Signoff, 'decision')
-        rows = []
-        for signoff in sorted(
-                tender.signoffs, key=lambda s: (s.create_date, s.id)):
-            rows.append([
-                    cls.format_datetime_short(signoff.create_date, lang),
-                    gates[signoff.gate], decisions[signoff.decision],
-                    signoff.user.rec_name, signoff.comment])
-        result = [message(
-            'childfirst_commissioning.msg_report_signoffs', 'heading')]
-        if rows:
-            result.append(table(
-                    [["Date", "Gate", "Decision", "User", "Comment"]],
-                    rows,
-                    [32 * mm, 30 * mm, 20 * mm, 28 * mm, WIDTH - 110 * mm]))
-        else:
-            result.append(message(
-                    'childfirst_commissioning.msg_report_no_signoffs'))
-        return result
 
 
 def response_values(bids):
@@ -707,3 +707,368 @@ class BidAssessmentSummary(CommissioningReport):
                 [WIDTH - 50 * mm * len(bids)] + [50 * mm] * len(bids),
                 numbers=set(range(1, 1 + len(bids)))),
             ]
+
+
+RATING_COLORS = {
+    'good': colors.HexColor('#cfe8cf'),
+    'approaching': colors.HexColor('#fff0bf'),
+    'requires_improvement': colors.HexColor('#fbd5a8'),
+    'inadequate': colors.HexColor('#f4bcbc'),
+    }
+RATING_LINES = {
+    'good': colors.HexColor('#2e7d32'),
+    'approaching': colors.HexColor('#b08900'),
+    'requires_improvement': colors.HexColor('#d46a00'),
+    'inadequate': colors.HexColor('#c62828'),
+    }
+RETURN_STATES = ['submitted', 'accepted']
+
+
+class ContractPerformanceReport(CommissioningReport):
+    """The performance of a contract: KPI values and ratings per period,
+    trends against the targets, breakdowns by group, children's
+    involvement, returns and payments. The basis of the annual contract
+    performance notice."""
+    __name__ = 'commissioning.contract.performance_report'
+
+    @classmethod
+    def browse_records(cls, ids):
+        Contract = Pool().get('commissioning.contract')
+        return Contract.browse(ids)
+
+    @classmethod
+    def check_complete(cls, records, action):
+        pass
+
+    @classmethod
+    def story(cls, contract, action, lang):
+        pool = Pool()
+        Contract = pool.get('commissioning.contract')
+        Line = pool.get('commissioning.monitoring.return.line')
+        ratings = selection(Line, 'rating')
+        returns = sorted(contract.returns, key=lambda r: r.period.start_date)
+        reported = [r for r in returns if r.state in RETURN_STATES]
+        kpis = list(contract.kpis)
+        values = {}
+        for record in reported:
+            for line in record.lines:
+                values[(line.kpi.id, record.id)] = line
+        story = [
+            text(action.name, 'title'),
+            text(contract.rec_name, 'subtitle'),
+            facts([
+                    ("Provider", contract.provider.rec_name),
+                    ("Commissioner", contract.company.rec_name),
+                    ("Tender", contract.tender.rec_name
+                        if contract.tender else None),
+                    ("Value", cls.amount(
+                            contract.value, contract.currency, lang)),
+                    ("Term", "%s – %s" % (
+                            lang.strftime(contract.start_date),
+                            lang.strftime(contract.end_date))),
+                    ("Monitoring", selection(Contract, 'frequency')[
+                            contract.frequency]),
+                    ("State", selection(Contract, 'state')[contract.state]),
+                    ("Returns", "%s reported, %s accepted, %s overdue" % (
+                            len(reported),
+                            len([r for r in returns
+                                if r.state == 'accepted']),
+                            len([r for r in returns if r.overdue]))),
+                    ("Safeguarding concerns", str(sum(
+                                r.safeguarding_concerns or 0
+                                for r in reported))),
+                    ]),
+            ]
+        story += cls.summary_section(kpis, ratings, lang)
+        story += cls.values_section(kpis, reported, values, ratings, lang)
+        story.append(PageBreak())
+        story += cls.trend_section(kpis, reported, values, lang)
+        story += cls.breakdown_section(kpis, reported, values, lang)
+        story += cls.collaboration_section(returns, lang)
+        story += cls.returns_section(returns, lang)
+        story += cls.payments_section(contract, lang)
+        story += cls.signoffs_section(contract, lang)
+        return story
+
+    @staticmethod
+    def period_label(period):
+        return period.end_date.strftime('%b %Y')
+
+    @classmethod
+    def rating_cell(cls, rating, ratings):
+        return text(ratings.get(rating) if rating else None)
+
+    @classmethod
+    def summary_section(cls, kpis, ratings, lang):
+        "The latest value and rating of each KPI, with a count of ratings"
+        pool = Pool()
+        Kpi = pool.get('commissioning.contract.kpi')
+        tenets = selection(Kpi, 'tenet')
+        categories = selection(Kpi, 'category')
+        rows, style, counts = [], [], {}
+        for i, kpi in enumerate(kpis, 1):
+            rows.append([
+                    kpi.name, tenets.get(kpi.tenet) or DASH,
+                    categories[kpi.category],
+                    cls.score(kpi.target, lang), kpi.unit or '',
+                    cls.score(kpi.latest_value, lang),
+                    ratings.get(kpi.latest_rating) or DASH])
+            if kpi.latest_rating:
+                counts[kpi.latest_rating] = counts.get(
+                    kpi.latest_rating, 0) + 1
+                style.append(('BACKGROUND', (6, i), (6, i),
+                        RATING_COLORS[kpi.latest_rating]))
+        result = [
+            text("Latest rating of each KPI", 'heading'),
+            text("Each value is rated against its target on the scale of "
+                "the Procurement Act 2023 contract performance notices: "
+                "good (the target is met), approaching (within the "
+                "tolerance), requires improvement (within twice the "
+                "tolerance), inadequate.", 'note'),
+            table([[
+                        "KPI", "Tenet", "Category", "Target", "Unit",
+                        "Latest", "Rating"]], rows,
+                [55 * mm, 27 * mm, 24 * mm, 15 * mm, 17 * mm, 15 * mm,
+                    WIDTH - 153 * mm],
+                numbers=(3, 5), style=style),
+            ]
+        if counts:
+            result.append(text("Latest ratings: " + ", ".join(
+                        "%s %s" % (counts[k], ratings[k])
+                        for k in RATING_COLORS if k in counts), 'note'))
+        return result
+
+    @classmethod
+    def values_section(cls, kpis, reported, values, ratings, lang):
+        "A row per KPI and a column per reported period, coloured by rating"
+        result = [text("KPI values by period", 'heading')]
+        if not reported:
+            return result + [text("No return has been submitted yet.")]
+        periods = reported[-8:]
+        width = (WIDTH - 62 * mm) / len(periods)
+        rows, style = [], []
+        for i, kpi in enumerate(kpis, 1):
+            row = [kpi.name]
+            for j, record in enumerate(periods, 1):
+                line = values.get((kpi.id, record.id))
+                if line is None or line.value is None:
+                    row.append(DASH)
+                    continue
+                row.append(cls.score(line.value, lang))
+                if line.rating:
+                    style.append(('BACKGROUND', (j, i), (j, i),
+                            RATING_COLORS[line.rating]))
+            rows.append(row)
+        result.append(table(
+                [["KPI"] + [cls.period_label(r.period) for r in periods]],
+                rows, [62 * mm] + [width] * len(periods),
+                numbers=tuple(range(1, len(periods) + 1)), style=style))
+        result.append(text("Colours: " + ", ".join(
+                    ratings[k] for k in RATING_COLORS)
+                + " (green, yellow, orange, red). Earlier periods are in "
+                "the returns.", 'note'))
+        return result
+
+    @classmethod
+    def trend_section(cls, kpis, reported, values, lang):
+        "A chart per KPI of its values against its target"
+        from reportlab.graphics.charts.lineplots import LinePlot
+        from reportlab.graphics.shapes import Circle, Drawing, String
+        regular, bold = fonts()
+        result = [text("Trends against the targets", 'heading')]
+        charts = []
+        chart_width, chart_height = WIDTH / 2 - 4 * mm, 46 * mm
+        for kpi in kpis:
+            points = []
+            for index, record in enumerate(reported):
+                line = values.get((kpi.id, record.id))
+                if line is not None and line.value is not None:
+                    points.append((index, float(line.value)))
+            drawing = Drawing(chart_width, chart_height)
+            drawing.add(String(0, chart_height - 9, kpi.name[:62],
+                    fontName=bold, fontSize=7.5))
+            if not points or kpi.target is None:
+                drawing.add(String(0, chart_height / 2,
+                        "No values yet.", fontName=regular, fontSize=7.5))
+                charts.append(drawing)
+                continue
+            target = float(kpi.target)
+            top = max([target] + [y for _, y in points]) * 1.15 or 1
+            plot = LinePlot()
+            plot.x, plot.y = 22, 14
+            plot.width, plot.height = chart_width - 30, chart_height - 30
+            last = max(len(reported) - 1, 1)
+            plot.data = [points, [(0, target), (last, target)]]
+            plot.lines[0].strokeColor = colors.HexColor('#1f4e79')
+            plot.lines[0].strokeWidth = 1.4
+            plot.lines[1].strokeColor = colors.HexColor('#888888')
+            plot.lines[1].strokeDashArray = [3, 2]
+            plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, last
+            plot.xValueAxis.valueSteps = list(range(len(reported)))
+            plot.xValueAxis.labelTextFormat = (
+                lambda i: cls.period_label(reported[int(i)].period)
+                if 0 <= int(i) < len(reported) else '')
+            plot.xValueAxis.labels.fontName = regular
+            plot.xValueAxis.labels.fontSize = 5.5
+            plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = 0, top
+            plot.yValueAxis.labels.fontName = regular
+            plot.yValueAxis.labels.fontSize = 6
+            drawing.add(plot)
+            for index, y in points:
+                line = values.get((kpi.id, reported[index].id))
+                if line.rating:
+                    drawing.add(Circle(
+                            plot.x + plot.width * index / last,
+                            plot.y + plot.height * y / top, 2.2,
+                            fillColor=RATING_LINES[line.rating],
+                            strokeColor=None))
+            drawing.add(String(chart_width - 2, chart_height - 18,
+                    "target %s %s" % (cls.score(kpi.target, lang),
+                        kpi.unit or ''), fontName=regular, fontSize=6.5,
+                    textAnchor='end', fillColor=MUTED))
+            charts.append(drawing)
+        rows = [charts[i:i + 2] for i in range(0, len(charts), 2)]
+        if rows and len(rows[-1]) == 1:
+            rows[-1].append('')
+        if rows:
+            grid = Table(rows, colWidths=[WIDTH / 2] * 2, hAlign='LEFT')
+            grid.setStyle(TableStyle([
+                        ('VALIGN', (0, 0), (-1, -1), 'TOP'),
+                        ('BOTTOMPADDING', (0, 0), (-1, -1), 6),
+                        ]))
+            result.append(grid)
+        result.append(text("Blue: the value per period, its dots coloured "
+                "by rating. Grey dashes: the target.", 'note'))
+        return result
+
+    @classmethod
+    def breakdown_section(cls, kpis, reported, values, lang):
+        """The groups of the disaggregated KPIs in the latest reported
+        period"""
+        pool = Pool()
+        Group = pool.get('commissioning.monitoring.group')
+        result = [text("Breakdown by group", 'heading')]
+        disaggregated = [k for k in kpis if k.disaggregate]
+        if not reported or not disaggregated:
+            return result + [text(
+                    "No disaggregated value has been reported yet.")]
+        record = reported[-1]
+        result.append(text("The over-represented groups the policy names, "
+                "in the return for %s." % record.period.rec_name, 'note'))
+        groups = Group.search([])
+        dimensions = selection(Group, 'dimension')
+        shown = disaggregated[:5]
+        header = ["Group"] + [k.name for k in shown]
+        rows = [["Total"] + [cls.score(getattr(
+                        values.get((k.id, record.id)), 'value', None),
+                    lang) for k in shown]]
+        for group in groups:
+            row = ["%s: %s" % (dimensions[group.dimension], group.name)]
+            for kpi in shown:
+                line = values.get((kpi.id, record.id))
+                found = [b.value for b in (line.breakdowns if line else [])
+                    if b.group == group]
+                row.append(cls.score(found[0], lang) if found else DASH)
+            rows.append(row)
+        width = (WIDTH - 60 * mm) / len(shown)
+        result.append(table([header], rows,
+                [60 * mm] + [width] * len(shown),
+                numbers=tuple(range(1, len(shown) + 1)),
+                style=[('BACKGROUND', (0, 1), (-1, 1), HEADER_BACKGROUND)]))
+        return result
+
+    @classmethod
+    def collaboration_section(cls, returns, lang):
+        "How children were involved, period by period"
+        pool = Pool()
+        Collaboration = pool.get('commissioning.collaboration')
+        methods = selection(Collaboration, 'method')
+        rows = []
+        children = 0
+        for record in returns:
+            for evidence in record.collaborations:
+                children += evidence.children_count or 0
+                rows.append([
+                        record.period.rec_name,
+                        lang.strftime(evidence.date) if evidence.date
+                        else None,
+                        methods.get(evidence.method) or DASH,
+                        str(evidence.children_count or 0),
+                        evidence.influence,
+                        cls.yes_no(evidence.complete)])
+        result = [text("Collaboration with children", 'heading')]
+        if not rows:
+            return result + [text("No involvement of children recorded.")]
+        result.append(text("%s records, %s children taking part in all." % (
+                    len(rows), children), 'note'))
+        result.append(table(
+                [[
+                        "Period", "Date", "Method", "Children", "Influence",
+                        "Complete"]], rows,
+                [34 * mm, 22 * mm, 24 * mm, 17 * mm, WIDTH - 115 * mm,
+                    18 * mm], numbers=(3,)))
+        return result
+
+    @classmethod
+    def returns_section(cls, returns, lang):
+        "Each return: due, state, submitted, reviewed, overdue"
+        Return = Pool().get('commissioning.monitoring.return')
+        states = selection(Return, 'state')
+        rows, style = [], []
+        for i, record in enumerate(returns, 1):
+            rows.append([
+                    record.period.rec_name,
+                    lang.strftime(record.period.due_date),
+                    states[record.state],
+                    cls.format_datetime_short(record.submitted_at, lang),
+                    record.reviewed_by.rec_name if record.reviewed_by
+                    else None,
+                    cls.yes_no(record.overdue)])
+            if record.overdue:
+                style.append(('BACKGROUND', (5, i), (5, i),
+                        RATING_COLORS['inadequate']))
+        result = [text("Monitoring returns", 'heading')]
+        if not rows:
+            return result + [text("No return is due yet.")]
+        result.append(table(
+                [[
+                        "Period", "Due", "State", "Submitted", "Reviewed by",
+                        "Overdue"]], rows,
+                [38 * mm, 22 * mm, 20 * mm, 30 * mm, WIDTH - 128 * mm,
+                    18 * mm], style=style))
+        return result
+
+    @classmethod
+    def payments_section(cls, contract, lang):
+        "The payment schedule and where each payment stands"
+        Payment = Pool().get('commissioning.contract.payment')
+        states = selection(Payment, 'state')
+        rows = []
+        totals = {}
+        for payment in contract.payments:
+            totals[payment.state] = totals.get(payment.state, 0) + (
+                payment.amount or 0)
+            rows.append([
+                    lang.strftime(payment.planned_date),
+                    payment.period.rec_name if payment.period else None,
+                    cls.amount(payment.amount, contract.currency, lang),
+                    states[payment.state],
+                    payment.approved_by.rec_name if payment.approved_by
+                    else None,
+                    lang.strftime(payment.paid_date) if payment.paid_date
+                    else None])
+        result = [text("Payments", 'heading')]
+        if not rows:
+            return result + [text("No payment is scheduled.")]
+        result.append(table(
+                [[
+                        "Planned", "Period", "Amount", "State", "Approved by",
+                        "Paid"]], rows,
+                [22 * mm, 38 * mm, 28 * mm, 20 * mm, WIDTH - 130 * mm,
+                    22 * mm], numbers=(2,)))
+        result.append(text(", ".join(
+                    "%s: %s" % (states[k], cls.amount(
+                            totals[k], contract.currency, lang))
+                    for k in ['planned', 'requested', 'approved', 'paid']
+                    if k in totals), 'note'))
+        return result

@@ -2,10 +2,13 @@
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
 import datetime as dt
+import os
 import unittest
 from decimal import Decimal
+from io import BytesIO
 
 from dateutil.relativedelta import relativedelta
+from pypdf import PdfReader
 
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
@@ -15,6 +18,7 @@ from trytond.modules.childfirst_commissioning.exceptions import (
     CommissioningWarning, ContractError, ContractValidationError,
     LockedError, PaymentError, ReturnError, ReturnValidationError,
     SegregationError)
+from trytond.modules.childfirst_commissioning.tests import test_report
 from trytond.modules.childfirst_commissioning.tests.test_report import (
     WorkedExampleMixin)
 from trytond.modules.childfirst_commissioning.tests.tools import (
@@ -57,6 +61,7 @@ GOOD_KPIS = [
 
 class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
     "Test contracts, monitoring returns and payments"
+    print_ = test_report.ReportTestCase.print_
 
     @classmethod
     def setUpClass(cls):
@@ -636,3 +641,70 @@ class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
             self.assertTrue(all(r.overdue for r in after
                     if r.period.due_date < later))
             self.assertLess(len(queries), 60)
+
+    # The contract performance report
+
+    @with_transaction()
+    def test_performance_report(self):
+        """The report holds the ratings, values by period, trends,
+        breakdowns, children's involvement, returns and payments; another
+        provider cannot print it"""
+        pool = Pool()
+        Return = pool.get('commissioning.monitoring.return')
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        company = create_company()
+        with set_company(company):
+            contract, officer, finance, party, provider = (
+                self.active_contract())
+            returns = Return.search([('contract', '=', contract.id)],
+                order=[('period.start_date', 'ASC')])
+            for record, value in zip(returns[:2], [Decimal(85), Decimal(60)]):
+                self.fill(provider, record, {
+                        "Children in education, training or work": value})
+                with as_user(provider):
+                    Return.submit([record])
+                with as_user(officer):
+                    Return.accept([record])
+            with count_queries() as queries:
+                oext, content, _, name = self.print_(
+                    'report_contract_performance', [contract], officer)
+            self.assertEqual(oext, 'pdf')
+            reader = PdfReader(BytesIO(content))
+            self.assertGreaterEqual(len(reader.pages), 2)
+            pdf = " ".join(" ".join(
+                    (page.extract_text() or '') for page in reader.pages
+                    ).split())
+            for expected in [
+                    "Contract Performance Report",
+                    "Latest rating of each KPI",
+                    "KPI values by period",
+                    "Trends against the targets",
+                    "Breakdown by group",
+                    "Collaboration with children",
+                    "Monitoring returns", "Payments",
+                    "Children in education, training or work",
+                    "Inadequate", "Good",
+                    "Care-experienced",
+                    "2 reported, 2 accepted",
+                    "Contract Activation",
+                    ]:
+                self.assertIn(expected, pdf)
+            # A bounded number of queries: no query per value
+            self.assertLess(len(queries), 200)
+
+            other, = Party.create([{'name': "Riverside Partnership"}])
+            intruder = make_user('intruder', 'group_commissioning_provider')
+            User.write([intruder], {
+                    'commissioning_parties': [('add', [other.id])]})
+            with self.assertRaises(AccessError):
+                self.print_('report_contract_performance', [contract],
+                    intruder)
+            # The provider prints its own
+            oext, content, _, _ = self.print_(
+                'report_contract_performance', [contract], provider)
+            self.assertEqual(oext, 'pdf')
+            if os.environ.get('CHILDFIRST_REPORT_DIR'):
+                with open(os.path.join(os.environ['CHILDFIRST_REPORT_DIR'],
+                            'contract-performance.pdf'), 'wb') as f:
+                    f.write(content)
