@@ -5,12 +5,17 @@
 """Build the Child First commissioning demo database.
 
 The demo is a commissioning office with one user per role and tenders at
-the first steps of their lifecycle: a draft whose design checklist still
-fails, one waiting for finance approval, one approved and one published
-to providers. Every tender is built as a user would build it: created by
-the officer, loaded with the Child First criteria library, given evidence
-that children helped design it, sent for approval by the officer, approved
-by a different finance user and published by the officer.
+every step of their lifecycle: a draft whose design checklist still fails,
+one waiting for finance approval, one approved, one published to providers,
+one in evaluation and one awarded to the best of three bids and now an
+active contract. The contract began about a year ago: it has a year of
+monitoring returns (accepted, one sent back after its due date and so
+overdue), ratings of every kind and payments in every state.
+
+Everything is entered as a user would, each step by the user whose role it
+is, through the same calls the client makes. Only dates are moved: the
+deadlines of the evaluated tenders once the bids are in, and the award of
+the contracted tender a year back, because the demo cannot wait for them.
 
 Running it again reuses the database: missing demo records are added, the
 module is updated to the code on disk and nothing is deleted. --rebuild
@@ -136,6 +141,7 @@ EVALUATED = [
         'kind': 'contract',
         'years': 2,
         'until': 'awarded',
+        'contract': True,
         'bids': {
             'provider': (Decimal('540000'), 4, 4),
             'provider2': (Decimal('575000'), 5, 3),
@@ -156,6 +162,16 @@ EVALUATED = [
             'provider2': (Decimal('170000'), 3, None),
             },
         },
+    ]
+
+# The value of each KPI of the demo contract in each quarter, as a factor of
+# its target, in the order of the KPIs: every rating appears (for the
+# offence KPI, lower is better)
+QUARTER_FACTORS = [
+    [1.02, 0.95, 0.85, 0.70, 1.10, 1.00, 0.92, 1.30],
+    [1.00, 0.97, 0.90, 0.82, 1.20, 0.95, 1.00, 1.15],
+    [1.05, 1.00, 0.95, 0.88, 1.25, 1.02, 1.03, 1.05],
+    [1.06, 1.01, 0.99, 0.92, 1.30, 1.05, 1.05, 0.95],
     ]
 
 # The step that takes a tender out of each state on the way to publication,
@@ -376,10 +392,17 @@ class Demo:
         company = self.company()
         parties = self.provider_parties()
         self.users(company, parties, passwords)
+        # Each proteus configuration initialises the pool anew, which makes
+        # the model classes of the earlier ones stale: connect every user
+        # now, before any of them works
+        for login, _, _, _ in USERS:
+            self.config(login)
         for values in TENDERS:
             self.tender(values)
         for values in EVALUATED:
             self.evaluated_tender(values)
+            if values.get('contract'):
+                self.contract(values)
 
     def currency(self):
         "Return the pound sterling, created if the database lacks it"
@@ -642,6 +665,119 @@ class Demo:
             cursor.execute(*tender.update(
                     [tender.submission_deadline],
                     [dt.datetime.now() - dt.timedelta(days=1)],
+                    where=tender.id == tender_id))
+            transaction.commit()
+
+    # The contract and a year of monitoring
+
+    def contract(self, values):
+        """Create the contract of the awarded tender, brought into the
+        system a year after the service began, and a year of monitoring:
+        returns accepted, one sent back after its due date (so overdue),
+        ratings of every kind and payments in every state"""
+        from dateutil.relativedelta import relativedelta
+        Tender = self.model('commissioning.tender', 'officer')
+        tender, = Tender.find([('name', '=', values['name'])])
+        if tender.state != 'awarded':
+            return
+        self.move_standstill(tender.id)
+        tender = Tender(tender.id)
+        tender.click('create_contract')
+        Contract = self.model('commissioning.contract', 'officer')
+        contract = Contract(Tender(tender.id).contract.id)
+        start = dt.date.today().replace(day=1) - relativedelta(months=13)
+        contract.start_date = start
+        contract.end_date = start + relativedelta(years=2, days=-1)
+        instalment = (contract.value / 8).quantize(Decimal('0.01'))
+        for i in range(8):
+            payment = contract.payments.new()
+            payment.amount = (contract.value - 7 * instalment if i == 7
+                else instalment)
+            payment.planned_date = start + relativedelta(
+                months=3 * (i + 1), days=30)
+        contract.save()
+        Contract = self.model('commissioning.contract', 'finance')
+        Contract(contract.id).click('activate')
+
+        Return = self.model('commissioning.monitoring.return', 'provider2')
+        returns = Return.find([('contract', '=', contract.id)],
+            order=[('period', 'ASC')])
+        for record, factors in zip(returns, QUARTER_FACTORS):
+            self.fill_return(record, factors)
+            record.click('submit')
+        Return = self.model('commissioning.monitoring.return', 'officer')
+        for record in returns[:3]:
+            Return(record.id).click('accept')
+
+        # Payments: paid, approved, requested, then planned
+        Payment = self.model('commissioning.contract.payment', 'officer')
+        payments = Contract(contract.id).payments
+        for payment, record, steps in zip(payments, returns, [
+                    ['approve', 'pay'], ['approve'], []]):
+            payment = Payment(payment.id)
+            payment.period = Return(record.id).period
+            payment.save()
+            payment.click('request')
+            config = self.config('finance')
+            config.skip_warning = True  # finance confirms the ratings
+            Finance = self.model('commissioning.contract.payment', 'finance')
+            for step in steps:
+                Finance(payment.id).click(step)
+            config.skip_warning = False
+
+        # The last quarter's return is sent back after its due date
+        last = Return(returns[3].id)
+        last.review_comment = (
+            "Please add the breakdown of the justice outcomes by ethnicity "
+            "from the police data, and what the Youth Voice Panel said "
+            "about the new drop-in.")
+        last.save()
+        last.click('send_back')
+
+    def fill_return(self, record, factors):
+        """Fill the return as the provider: each KPI's value its target
+        times the factor, the groups around it, and the youth panel's work
+        in the period"""
+        Group = self.model('commissioning.monitoring.group', 'provider2')
+        groups = Group.find([])
+        spreads = {'ethnicity': [1.0, 0.88, 0.95, 1.04, 0.9, 1.0],
+            'care_experience': [0.85, 1.03, 1.0]}
+        for line, factor in zip(record.lines, factors):
+            value = (line.kpi.target * Decimal(str(factor))).quantize(
+                Decimal('0.1'))
+            line.value = value
+            if line.kpi.disaggregate:
+                seen = {}
+                for group in groups:
+                    index = seen.setdefault(group.dimension, 0)
+                    seen[group.dimension] += 1
+                    spread = spreads[group.dimension]
+                    breakdown = line.breakdowns.new()
+                    breakdown.group = group
+                    breakdown.value = min(Decimal(100), (value * Decimal(
+                                str(spread[index % len(spread)]))).quantize(
+                            Decimal('0.1')))
+        record.safeguarding_concerns = 2
+        record.narrative = (
+            "Thirty-one children had a trusted adult this quarter. The "
+            "Youth Voice Panel reviewed the drop-in sessions and asked for "
+            "later opening on Fridays, which started in the last month.")
+        self.collaboration(record.collaborations, record.period.end_date)
+        record.save()
+
+    def move_standstill(self, tender_id):
+        """Move the award of the tender a year back: the demo's stand-in
+        for a contract awarded before the service began"""
+        from sql import Table
+
+        from trytond.transaction import Transaction
+        tender = Table('commissioning_tender')
+        with Transaction().start(self.database, 0) as transaction:
+            cursor = transaction.connection.cursor()
+            long_ago = dt.date.today() - dt.timedelta(days=400)
+            cursor.execute(*tender.update(
+                    [tender.award_date, tender.standstill_end],
+                    [long_ago, long_ago + dt.timedelta(days=12)],
                     where=tender.id == tender_id))
             transaction.commit()
 

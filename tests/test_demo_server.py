@@ -38,7 +38,7 @@ DEMO_TENDERS = {
     "Mentoring for Children in Care": 'approved',
     "Community Sport and Arts Grants 2026": 'pending_approval',
     "Support After Arrest": 'draft',
-    "Trusted Adults for Children at Risk 2026-2028": 'awarded',
+    "Trusted Adults for Children at Risk 2026-2028": 'contracted',
     "Holiday Activities Shaped by Children 2026": 'evaluation',
     }
 # The states in which providers see tenders: from publication on
@@ -313,7 +313,7 @@ def test_providers_see_own_bids(server):
     officer = server.login('officer')
     response = server.call(
         officer, 'model.commissioning.bid.search_read',
-        [('tender.state', '=', 'awarded')], 0, None,
+        [('tender.state', '=', 'contracted')], 0, None,
         [('rank', 'ASC NULLS LAST')],
         ['provider.name', 'state', 'rank', 'exclusion_reason'], {})
     bids = response['result']
@@ -322,6 +322,48 @@ def test_providers_see_own_bids(server):
             ("Northside Youth Trust", 'unsuccessful', 2),
             ("Eastgate Sports Foundation", 'unsuccessful', None)]
     assert 'Evidence of collaboration' in bids[2]['exclusion_reason']
+
+
+def test_contract_monitoring(server):
+    """The demo contract: a year of returns (accepted, sent back and
+    overdue), every rating and payments in every state; its provider sees
+    it, the other providers do not"""
+    officer = server.login('officer')
+    response = server.call(
+        officer, 'model.commissioning.contract.search_read',
+        [], 0, None, None, ['provider.name', 'state', 'overdue_returns'], {})
+    contract, = response['result']
+    assert contract['state'] == 'active'
+    assert contract['provider.']['name'] == "Riverside Community Partnership"
+    assert contract['overdue_returns'] == 1
+    response = server.call(
+        officer, 'model.commissioning.monitoring.return.search_read',
+        [('contract', '=', contract['id'])], 0, None,
+        [('period.start_date', 'ASC')], ['state', 'overdue'], {})
+    assert [(r['state'], bool(r['overdue'])) for r in response['result']] \
+        == [('accepted', False), ('accepted', False), ('accepted', False),
+            ('draft', True)]
+    response = server.call(
+        officer, 'model.commissioning.monitoring.return.line.search_read',
+        [], 0, None, None, ['rating'], {})
+    assert {r['rating'] for r in response['result']} >= {
+        'good', 'approaching', 'requires_improvement', 'inadequate'}
+    response = server.call(
+        officer, 'model.commissioning.contract.payment.search_read',
+        [], 0, None, None, ['state'], {})
+    assert {r['state'] for r in response['result']} == {
+        'planned', 'requested', 'approved', 'paid'}
+
+    for login, count in [('provider2', 1), ('provider', 0), ('provider3', 0)]:
+        auth = server.login(login)
+        response = server.call(
+            auth, 'model.commissioning.contract.search_read',
+            [], 0, None, None, ['state'], {})
+        assert len(response['result']) == count, login
+        response = server.call(
+            auth, 'model.commissioning.monitoring.return.search_read',
+            [], 0, None, None, ['state'], {})
+        assert len(response['result']) == 4 * count, login
 
 
 def test_web_client(server, tmp_path):
