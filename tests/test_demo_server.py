@@ -366,9 +366,8 @@ def test_contract_monitoring(server):
         assert len(response['result']) == 4 * count, login
 
 
-def test_web_client(server, tmp_path):
-    """The officer logs in through the sao login form and opens
-    Commissioning > Tenders in a headless Chromium"""
+def chromium(tmp_path):
+    "Return a headless Chromium driven by selenium"
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         pytest.fail(
             "%s and %s are needed to test the web client: "
@@ -377,15 +376,10 @@ def test_web_client(server, tmp_path):
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.action_chains import ActionChains
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
-        from selenium.webdriver.support.ui import Select, WebDriverWait
     except ImportError:
         pytest.fail(
             "selenium is needed to test the web client: "
             "pip install -r tests/requirements.txt")
-
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in [
@@ -396,39 +390,81 @@ def test_web_client(server, tmp_path):
             '--window-size=1280,900']:
         options.add_argument(argument)
     options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def script_errors(driver):
+    return [e['message'] for e in driver.get_log('browser')
+        if e['level'] == 'SEVERE' and e['source'] == 'javascript']
+
+
+def sao_login(driver, server, login):
+    "Log in to the web client as login with the printed password"
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+    wait = WebDriverWait(driver, 20)
+    driver.get(server.url)
+    field = wait.until(EC.visibility_of_element_located(
+                (By.CSS_SELECTOR, '.login-dialog input#login')))
+    # With several databases on the server, the form lists them.
+    databases = driver.find_elements(
+        By.CSS_SELECTOR, '.login-dialog select#database')
+    if databases and databases[0].is_displayed():
+        Select(databases[0]).select_by_value(server.database)
+    field.send_keys(login)
+    field.submit()
+    password = wait.until(EC.visibility_of_element_located(
+                (By.CSS_SELECTOR, '.modal input[type=password]')))
+    password.send_keys(server.passwords[login])
+    password.submit()
+
+
+def open_menu(driver, *path):
+    """Open the menu entry at path, expanding the entries above it"""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+    wait = WebDriverWait(driver, 20)
+
+    def entry(name):
+        return "//div[@id='menu']//div[normalize-space(text())='%s']" % name
+    for name, child in zip(path, path[1:]):
+        row = wait.until(EC.visibility_of_element_located(
+                    (By.XPATH, "//div[@id='menu']//tr"
+                        "[.//div[normalize-space(text())='%s']]" % name)))
+        if not [e for e in driver.find_elements(By.XPATH, entry(child))
+                if e.is_displayed()]:
+            row.find_element(By.CSS_SELECTOR, '.expander').click()
+    wait.until(EC.element_to_be_clickable(
+            (By.XPATH, entry(path[-1])))).click()
+
+
+def tab_text(driver, *texts):
+    "Wait until the current tab shows every text; return its text"
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shown(driver):
+        text = driver.find_element(By.ID, 'tabcontent').text
+        if all(t in text for t in texts):
+            return text
+    return WebDriverWait(driver, 20).until(shown)
+
+
+def test_web_client(server, tmp_path):
+    """The officer logs in through the sao login form and opens
+    Commissioning > Tenders in a headless Chromium"""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+    driver = chromium(tmp_path)
     screenshot = tmp_path / 'tenders.png'
-    driver = webdriver.Chrome(
-        service=Service(CHROMEDRIVER), options=options)
-
-    def script_errors():
-        return [e['message'] for e in driver.get_log('browser')
-            if e['level'] == 'SEVERE' and e['source'] == 'javascript']
-
     try:
         wait = WebDriverWait(driver, 20)
-        driver.get(server.url)
-        login = wait.until(EC.visibility_of_element_located(
-                    (By.CSS_SELECTOR, '.login-dialog input#login')))
-        # With several databases on the server, the form lists them.
-        databases = driver.find_elements(
-            By.CSS_SELECTOR, '.login-dialog select#database')
-        if databases and databases[0].is_displayed():
-            Select(databases[0]).select_by_value(server.database)
-        login.send_keys('officer')
-        login.submit()
-        password = wait.until(EC.visibility_of_element_located(
-                    (By.CSS_SELECTOR, '.modal input[type=password]')))
-        password.send_keys(server.passwords['officer'])
-        password.submit()
-
-        # The menu: Commissioning > Tenders.
-        commissioning = wait.until(EC.visibility_of_element_located(
-                    (By.XPATH, "//div[@id='menu']//tr"
-                        "[.//div[normalize-space(text())='Commissioning']]")))
-        commissioning.find_element(By.CSS_SELECTOR, '.expander').click()
-        wait.until(EC.element_to_be_clickable(
-                (By.XPATH, "//div[@id='menu']"
-                    "//div[normalize-space(text())='Tenders']"))).click()
+        sao_login(driver, server, 'officer')
+        open_menu(driver, 'Commissioning', 'Tenders')
 
         def tender_shown(driver):
             text = driver.find_element(By.ID, 'tabcontent').text
@@ -438,7 +474,7 @@ def test_web_client(server, tmp_path):
         except Exception:
             shown = []
         driver.save_screenshot(str(screenshot))
-        errors = script_errors()
+        errors = script_errors(driver)
         hint = ""
         if any('ColumnFactory is not a constructor' in e for e in errors):
             hint = (" (a list view has a field sao has no column for: a "
@@ -470,8 +506,60 @@ def test_web_client(server, tmp_path):
         assert "✗ Children were involved in designing the tender" in checklist
         assert "✓ Each Child First tenet has a scored criterion" in checklist
         assert "young offenders" in checklist
-        assert not script_errors()
+        assert not script_errors(driver)
     finally:
         if not screenshot.exists():
             driver.save_screenshot(str(screenshot))
+        driver.quit()
+
+
+def test_web_client_contract(server, tmp_path):
+    """The provider of the demo contract opens it and its returns in the
+    web client; the officer opens the overdue returns"""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+    contract = "Trusted Adults for Children at Risk 2026-2028"
+    driver = chromium(tmp_path)
+    screenshot = tmp_path / 'contract.png'
+    try:
+        wait = WebDriverWait(driver, 20)
+        sao_login(driver, server, 'provider2')
+        open_menu(driver, 'Commissioning', 'Contracts')
+        tab_text(driver, contract)
+        row = wait.until(EC.element_to_be_clickable(
+                (By.XPATH, "//div[@id='tabcontent']//td"
+                    "[.//*[contains(text(), '%s')]"
+                    " or contains(text(), '%s')]" % (contract, contract))))
+        ActionChains(driver).double_click(row).perform()
+        text = tab_text(driver, "Children who say they felt safe")
+        driver.save_screenshot(str(screenshot))
+        print("screenshot: %s" % screenshot)
+        assert "Children who say they felt safe" in text
+        values = [i.get_attribute('value') for i in driver.find_elements(
+                By.CSS_SELECTOR, '#tabcontent input')]
+        assert "Riverside Community Partnership" in values
+        assert not script_errors(driver)
+
+        open_menu(driver, 'Commissioning', 'Contracts', 'Monitoring Returns')
+        tab_text(driver, "Draft")
+        assert not script_errors(driver)
+    finally:
+        if not screenshot.exists():
+            driver.save_screenshot(str(screenshot))
+        driver.quit()
+
+    driver = chromium(tmp_path / 'officer')
+    screenshot = tmp_path / 'overdue.png'
+    try:
+        sao_login(driver, server, 'officer')
+        open_menu(driver, 'Commissioning', 'Contracts', 'Overdue Returns')
+        tab_text(driver, "CF-00001")
+        driver.save_screenshot(str(screenshot))
+        assert not script_errors(driver)
+        open_menu(driver, 'Commissioning', 'Contracts', 'KPI Values')
+        tab_text(driver, "Children who say they felt safe")
+        assert not script_errors(driver)
+    finally:
         driver.quit()
