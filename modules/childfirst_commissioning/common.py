@@ -11,6 +11,7 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
 from .exceptions import CriterionValidationError
 
@@ -50,6 +51,27 @@ def number(value):
     "Return value as text without trailing zeros, as a user would write it"
     value = Decimal(value or 0).normalize()
     return format(value, 'f')
+
+
+class CompanyCurrencyMixin:
+    "A record of the user's company, in the company's currency by default"
+    __slots__ = ()
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_currency(cls):
+        Company = Pool().get('company.company')
+        company = cls.default_company()
+        if company is not None and company >= 0:
+            return Company(company).currency.id
+
+    @fields.depends('company')
+    def on_change_company(self):
+        if self.company:
+            self.currency = self.company.currency
 
 
 class CriterionMixin:

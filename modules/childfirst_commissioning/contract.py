@@ -17,10 +17,10 @@ from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from .common import TENETS, KpiMixin, number
+from .common import TENETS, CompanyCurrencyMixin, KpiMixin, number
 from .exceptions import (
     ContractError, ContractValidationError, LockedError)
-from .tender import bullets, checklist_text
+from .tender import checklist_text, failures_text
 
 FREQUENCIES = [
     ('monthly', "Monthly"),
@@ -80,7 +80,7 @@ def monitoring_periods(start, end, frequency):
     return periods
 
 
-class Contract(Workflow, ModelSQL, ModelView):
+class Contract(CompanyCurrencyMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commissioning.contract'
     __string__ = "Contract"
     _history = True
@@ -187,17 +187,6 @@ class Contract(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_frequency(cls):
         return 'quarterly'
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
-    def default_currency(cls):
-        Company = Pool().get('company.company')
-        company = cls.default_company()
-        if company is not None and company >= 0:
-            return Company(company).currency.id
 
     def get_rec_name(self, name):
         reference = self.reference or "(%s)" % self.id
@@ -387,8 +376,7 @@ class Contract(Workflow, ModelSQL, ModelView):
                 raise ContractError(gettext(
                         'childfirst_commissioning.msg_activation_gate',
                         contract=contract.rec_name,
-                        failures=bullets(
-                            f for _, fs in checks for f in fs)))
+                        failures=failures_text(checks)))
             Signoff.record(
                 contract, 'contract_activation', 'approved',
                 checklist_text(checks).splitlines(),

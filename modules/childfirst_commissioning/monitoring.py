@@ -21,7 +21,7 @@ from .common import number
 from .contract import RATINGS, monitoring_periods, rate
 from .exceptions import (
     LockedError, ReturnError, ReturnValidationError, SegregationError)
-from .tender import bullets, checklist_text
+from .tender import checklist_text, failures_text
 
 DIMENSIONS = [
     ('ethnicity', "Ethnicity"),
@@ -427,8 +427,7 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                 raise ReturnError(gettext(
                         'childfirst_commissioning.msg_return_gate',
                         return_=record.rec_name,
-                        failures=bullets(
-                            f for _, fs in checks for f in fs)))
+                        failures=failures_text(checks)))
         cls.write(returns, {
                 'submitted_at': dt.datetime.now(),
                 'submitted_by': Transaction().user,

@@ -11,7 +11,7 @@ from trytond.transaction import Transaction
 from .common import number
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
-from .tender import bullets, checklist_text
+from .tender import checklist_text, failures_text
 
 # What the workflow writes once a payment has left planned
 WORKFLOW_FIELDS = {
@@ -200,8 +200,7 @@ class Payment(Workflow, ModelSQL, ModelView):
                 raise PaymentError(gettext(
                         'childfirst_commissioning.msg_payment_request_gate',
                         payment=payment.rec_name,
-                        failures=bullets(
-                            f for _, fs in checks for f in fs)))
+                        failures=failures_text(checks)))
         cls.write(payments, {'requested_by': Transaction().user})
 
     @classmethod
@@ -221,8 +220,7 @@ class Payment(Workflow, ModelSQL, ModelView):
                 raise PaymentError(gettext(
                         'childfirst_commissioning.msg_payment_approve_gate',
                         payment=payment.rec_name,
-                        failures=bullets(
-                            f for _, fs in checks for f in fs)))
+                        failures=failures_text(checks)))
             inadequate = payment.inadequate_kpis()
             if inadequate:
                 key = Warning.format('payment_inadequate', [payment])

@@ -18,7 +18,8 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .collaboration import CollaborationOriginMixin
 from .common import (
-    TENET_KEYS, TENETS, CriterionMixin, KpiMixin, number as _number, numeric)
+    TENET_KEYS, TENETS, CompanyCurrencyMixin, CriterionMixin, KpiMixin,
+    number as _number, numeric)
 from .exceptions import (
     ApprovalError, CloseError, LockedError, PublishError, TenderDesignError,
     TenderValidationError)
@@ -64,7 +65,9 @@ def failures_text(checks):
     return bullets(f for _, failures in checks for f in failures)
 
 
-class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
+class Tender(
+        CompanyCurrencyMixin, CollaborationOriginMixin, Workflow, ModelSQL,
+        ModelView):
     __name__ = 'commissioning.tender'
     __string__ = "Tender"
     _history = True
@@ -200,22 +203,6 @@ class Tender(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def default_kind(cls):
         return 'contract'
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
-    def default_currency(cls):
-        Company = Pool().get('company.company')
-        company = cls.default_company()
-        if company is not None and company >= 0:
-            return Company(company).currency.id
-
-    @fields.depends('company')
-    def on_change_company(self):
-        if self.company:
-            self.currency = self.company.currency
 
     @classmethod
     def view_attributes(cls):
