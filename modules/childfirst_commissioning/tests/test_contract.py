@@ -246,7 +246,9 @@ class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
                     kpi("Children cautioned", 'as_children',
                         'offence_contact', direction='lower'),
                     ], payments=[{'amount': Decimal(60000),
-                        'planned_date': START + dt.timedelta(days=90)}])
+                        'planned_date': START + dt.timedelta(days=90)},
+                    {'amount': Decimal(1000),
+                        'planned_date': END + dt.timedelta(days=365)}])
             with as_user(finance), self.assertRaises(ContractError) as cm:
                 Contract.activate([contract])
             message = str(cm.exception)
@@ -259,7 +261,9 @@ class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
                     '"Diverting from stigma" is measured only by '
                     'offence/contact KPIs',
                     "No KPI is disaggregated",
-                    "add up to 60000 but the contract value is 100000",
+                    "add up to 61000 but the contract value is 100000",
+                    "A payment is planned on %s, outside the contract term"
+                    % (END + dt.timedelta(days=365)),
                     ]:
                 self.assertIn(text, message)
             contract = Contract(contract.id)
@@ -371,27 +375,42 @@ class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
         Breakdown = pool.get('commissioning.monitoring.return.breakdown')
         Group = pool.get('commissioning.monitoring.group')
         Period = pool.get('commissioning.monitoring.period')
+        Collaboration = pool.get('commissioning.collaboration')
         company = create_company()
         with set_company(company):
             contract, officer, finance, party, provider = (
                 self.active_contract())
             record = self.first_return(contract)
+            with as_user(provider), self.assertRaises(ReturnError) as cm:
+                Return.submit([record])
+            self.assertIn("records no collaboration with children",
+                str(cm.exception))
             disaggregated = [l for l in record.lines if l.kpi.disaggregate]
             white, = Group.search([('name', '=', "White")])
             with as_user(provider):
                 Line.write(disaggregated, {'value': Decimal(50)})
                 Breakdown.create([{'line': disaggregated[0].id,
                             'group': white.id, 'value': Decimal(40)}])
+                Return.write([Return(record.id)],
+                    {'safeguarding_concerns': None})
+                Collaboration.create([complete_collaboration(
+                            origin=str(record),
+                            date=record.period.start_date
+                            - dt.timedelta(days=1))])
                 with self.assertRaises(ReturnError) as cm:
                     Return.submit([Return(record.id)])
             message = str(cm.exception)
+            self.assertIn("Enter the number of safeguarding concerns",
+                message)
+            self.assertIn("The collaboration record of %s is outside the "
+                "period" % (record.period.start_date - dt.timedelta(days=1)),
+                message)
             self.assertIn('"Children who say staff treat them as children" '
                 'has no value', message)
             self.assertIn("The Ethnicity groups of \"Children in education, "
                 "training or work\" add up to 40, not to its value of 50",
                 message)
             self.assertIn("has no breakdown by Care Experience", message)
-            self.assertIn("records no collaboration with children", message)
             self.assertEqual(Return(record.id).state, 'draft')
 
             # The provider starts the return of the current period early,
