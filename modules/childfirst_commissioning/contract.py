@@ -20,7 +20,7 @@ from trytond.transaction import Transaction
 from .common import TENETS, CompanyCurrencyMixin, KpiMixin, number
 from .exceptions import (
     ContractError, ContractValidationError, LockedError)
-from .tender import checklist_text, failures_text
+from .tender import check_gate, checklist_text
 
 FREQUENCIES = [
     ('monthly', "Monthly"),
@@ -372,11 +372,8 @@ class Contract(CompanyCurrencyMixin, Workflow, ModelSQL, ModelView):
         Return = pool.get('commissioning.monitoring.return')
         for contract in contracts:
             checks = contract.activation_checks()
-            if any(f for _, f in checks):
-                raise ContractError(gettext(
-                        'childfirst_commissioning.msg_activation_gate',
-                        contract=contract.rec_name,
-                        failures=failures_text(checks)))
+            check_gate(ContractError, 'msg_activation_gate', checks,
+                contract=contract.rec_name)
             Signoff.record(
                 contract, 'contract_activation', 'approved',
                 checklist_text(checks).splitlines(),

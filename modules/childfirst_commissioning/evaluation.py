@@ -21,7 +21,7 @@ from trytond.transaction import Transaction
 
 from .common import numeric
 from .exceptions import EvaluationError, LockedError, ScoreError
-from .tender import checklist_text, failures_text
+from .tender import check_gate, checklist_text
 
 ROLES = [
     ('officer', "Officer"),
@@ -591,11 +591,8 @@ class Tender(metaclass=PoolMeta):
     def start_evaluation(cls, tenders):
         for tender in tenders:
             checks = tender.start_evaluation_checks()
-            if any(f for _, f in checks):
-                raise EvaluationError(gettext(
-                        'childfirst_commissioning.msg_start_evaluation_gate',
-                        tender=tender.rec_name,
-                        failures=failures_text(checks)))
+            check_gate(EvaluationError, 'msg_start_evaluation_gate', checks,
+                tender=tender.rec_name)
 
     @classmethod
     @ModelView.button
@@ -603,12 +600,8 @@ class Tender(metaclass=PoolMeta):
     def complete_evaluation(cls, tenders):
         for tender in tenders:
             checks = tender.complete_evaluation_checks()
-            if any(f for _, f in checks):
-                raise EvaluationError(gettext(
-                        'childfirst_commissioning'
-                        '.msg_complete_evaluation_gate',
-                        tender=tender.rec_name,
-                        failures=failures_text(checks)))
+            check_gate(EvaluationError, 'msg_complete_evaluation_gate', checks,
+                tender=tender.rec_name)
         cls.store_ranking(tenders)
 
     # Scoring and ranking

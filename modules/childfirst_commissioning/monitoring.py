@@ -21,7 +21,7 @@ from .common import number
 from .contract import RATINGS, monitoring_periods, rate
 from .exceptions import (
     LockedError, ReturnError, ReturnValidationError, SegregationError)
-from .tender import checklist_text, failures_text
+from .tender import check_gate, checklist_text
 
 DIMENSIONS = [
     ('ethnicity', "Ethnicity"),
@@ -291,12 +291,26 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
 
     # The submission gate
 
-    def submission_checks(self):
-        "Return [(label, failures)] of the return submission gate"
-        pool = Pool()
-        Date = pool.get('ir.date')
-        Group = pool.get('commissioning.monitoring.group')
+    @classmethod
+    def monitoring_dimensions(cls):
+        """Return the active monitoring groups by dimension, and the names
+        of the dimensions"""
+        Group = Pool().get('commissioning.monitoring.group')
+        dimensions = defaultdict(list)
+        for group in Group.search([]):
+            dimensions[group.dimension].append(group)
+        names = dict(Group.fields_get(['dimension'])['dimension'][
+                'selection'])
+        return dimensions, names
+
+    def submission_checks(self, dimensions=None):
+        """Return [(label, failures)] of the return submission gate.
+
+        dimensions is the result of monitoring_dimensions, read once for
+        many returns."""
+        Date = Pool().get('ir.date')
         today = Date.today()
+        dimensions, names = dimensions or self.monitoring_dimensions()
 
         def label(name, **values):
             return gettext('childfirst_commissioning.' + name, **values)
@@ -317,11 +331,6 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         checks.append((label('msg_check_return_value_label'), failures))
 
         failures = []
-        dimensions = defaultdict(list)
-        for group in Group.search([]):
-            dimensions[group.dimension].append(group)
-        names = dict(Group.fields_get(['dimension'])['dimension'][
-                'selection'])
         for line in self.lines:
             if not line.kpi.disaggregate or line.value is None:
                 continue
@@ -360,7 +369,8 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_submission_checklist(cls, returns, name):
-        return {r.id: checklist_text(r.submission_checks())
+        dimensions = cls.monitoring_dimensions()
+        return {r.id: checklist_text(r.submission_checks(dimensions))
             if r.state == 'draft' else None for r in returns}
 
     @classmethod
@@ -423,11 +433,8 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                         'childfirst_commissioning.msg_return_other_provider',
                         return_=record.rec_name))
             checks = record.submission_checks()
-            if any(f for _, f in checks):
-                raise ReturnError(gettext(
-                        'childfirst_commissioning.msg_return_gate',
-                        return_=record.rec_name,
-                        failures=failures_text(checks)))
+            check_gate(ReturnError, 'msg_return_gate', checks,
+                return_=record.rec_name)
         cls.write(returns, {
                 'submitted_at': dt.datetime.now(),
                 'submitted_by': Transaction().user,
@@ -528,10 +535,6 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         cursor.execute(*return_.update(
                 [return_.overdue], [Literal(False)],
                 where=Not(is_overdue) & (return_.overdue == Literal(True))))
-
-    @classmethod
-    def cron_create_due(cls):
-        cls.create_due()
 
 
 class ReturnLine(ModelSQL, ModelView):
@@ -756,5 +759,5 @@ class Cron(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls.method.selection.append(
-            ('commissioning.monitoring.return|cron_create_due',
+            ('commissioning.monitoring.return|create_due',
                 "Create Due Monitoring Returns and Flag Overdue Ones"))

@@ -11,7 +11,7 @@ from trytond.transaction import Transaction
 from .common import number
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
-from .tender import checklist_text, failures_text
+from .tender import check_gate, checklist_text
 
 # What the workflow writes once a payment has left planned
 WORKFLOW_FIELDS = {
@@ -196,11 +196,8 @@ class Payment(Workflow, ModelSQL, ModelView):
         Return.flag_overdue()
         for payment in payments:
             checks = payment.request_checks()
-            if any(f for _, f in checks):
-                raise PaymentError(gettext(
-                        'childfirst_commissioning.msg_payment_request_gate',
-                        payment=payment.rec_name,
-                        failures=failures_text(checks)))
+            check_gate(PaymentError, 'msg_payment_request_gate', checks,
+                payment=payment.rec_name)
         cls.write(payments, {'requested_by': Transaction().user})
 
     @classmethod
@@ -216,11 +213,8 @@ class Payment(Workflow, ModelSQL, ModelView):
             Signoff.check_segregation(
                 payment, 'payment_release', payment.requested_by)
             checks = payment.request_checks()
-            if any(f for _, f in checks):
-                raise PaymentError(gettext(
-                        'childfirst_commissioning.msg_payment_approve_gate',
-                        payment=payment.rec_name,
-                        failures=failures_text(checks)))
+            check_gate(PaymentError, 'msg_payment_approve_gate', checks,
+                payment=payment.rec_name)
             inadequate = payment.inadequate_kpis()
             if inadequate:
                 key = Warning.format('payment_inadequate', [payment])

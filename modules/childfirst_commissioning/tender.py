@@ -65,6 +65,14 @@ def failures_text(checks):
     return bullets(f for _, failures in checks for f in failures)
 
 
+def check_gate(error, message, checks, **values):
+    """Raise error with the message message of the module when any check
+    fails, listing every failure"""
+    if any(f for _, f in checks):
+        raise error(gettext('childfirst_commissioning.' + message,
+                failures=failures_text(checks), **values))
+
+
 class Tender(
         CompanyCurrencyMixin, CollaborationOriginMixin, Workflow, ModelSQL,
         ModelView):
@@ -491,11 +499,8 @@ class Tender(
         "Raise listing every failing check of the tender design gate"
         for tender in tenders:
             checks = tender.design_checks()
-            if any(f for _, f in checks):
-                raise TenderDesignError(gettext(
-                        'childfirst_commissioning.msg_tender_design_gate',
-                        tender=tender.rec_name,
-                        failures=failures_text(checks)))
+            check_gate(TenderDesignError, 'msg_tender_design_gate', checks,
+                tender=tender.rec_name)
 
     def approval_checks(self):
         "Return the checks finance signs off: the design as it stands"
@@ -508,11 +513,8 @@ class Tender(
         Signoff = Pool().get('commissioning.signoff')
         for tender in tenders:
             checks = tender.approval_checks()
-            if any(f for _, f in checks):
-                raise ApprovalError(gettext(
-                        'childfirst_commissioning.msg_tender_approval_gate',
-                        tender=tender.rec_name,
-                        failures=failures_text(checks)))
+            check_gate(ApprovalError, 'msg_tender_approval_gate', checks,
+                tender=tender.rec_name)
             Signoff.record(
                 tender, 'tender_budget', 'approved',
                 checklist_text(checks).splitlines(),

@@ -494,6 +494,16 @@ class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
                     Return.submit([Return(record.id)])
                 with self.assertRaises(AccessError):
                     Return.read([record.id], ['narrative'])
+            # A user of the other provider who is also an officer reads the
+            # return but cannot submit it
+            both = make_user('both', 'group_commissioning_provider',
+                'group_commissioning')
+            User.write([both], {
+                    'commissioning_parties': [('add', [other.id])]})
+            with as_user(both), self.assertRaises(ReturnError) as cm:
+                Return.submit([Return(record.id)])
+            self.assertIn("belongs to another provider's contract",
+                str(cm.exception))
             self.assertEqual(Return(record.id).state, 'draft')
 
     @with_transaction()
@@ -643,23 +653,48 @@ class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
 
     @with_transaction()
     def test_create_due_returns(self):
-        """The scheduled task creates the returns of ended periods in a
-        fixed number of queries and flags the overdue ones"""
+        """The scheduled task creates the returns of ended periods, reading
+        in a fixed number of queries, and flags the overdue ones"""
         pool = Pool()
         Return = pool.get('commissioning.monitoring.return')
+        Contract = pool.get('commissioning.contract')
         company = create_company()
         with set_company(company):
             contract, officer, finance, party, provider = (
                 self.active_contract())
             before = Return.search_count([('contract', '=', contract.id)])
             later = TODAY + dt.timedelta(days=200)
-            with count_queries() as queries:
-                Return.create_due(later)
+            Return.create_due(later)
             after = Return.search([('contract', '=', contract.id)])
             self.assertEqual(len(after), before + 2)
             self.assertTrue(all(r.overdue for r in after
                     if r.period.due_date < later))
-            self.assertLess(len(queries), 60)
+
+            def activate(count):
+                contracts = [self.draft_contract(officer, party)
+                    for _ in range(count)]
+                with as_user(finance):
+                    Contract.activate(contracts)
+
+            # The returns of one more contract, then of three more: each
+            # contract gets 2 new returns
+            activate(1)
+            with count_queries() as one:
+                Return.create_due(later)
+            activate(3)
+            with count_queries() as three:
+                Return.create_due(later)
+            self.assertEqual(Return.search_count([]), 5 * len(after))
+
+            def reads(queries):
+                """The queries but the INSERT of each new record (trytond
+                creates records one INSERT each)"""
+                return [q for q in map(str, queries)
+                    if not q.startswith('INSERT INTO')]
+            # Reading, checking and flagging do not grow with the returns;
+            # trytond validates the domain of the period once per contract
+            self.assertLessEqual(
+                len(reads(three)), len(reads(one)) + (3 - 1))
 
     # The contract performance report
 
