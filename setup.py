@@ -53,7 +53,7 @@ setup(
     extras_require={
         'PostgreSQL': [
             'trytond[PostgreSQL]>=8.0,<8.1', 'psycopg[binary,pool]>=3.2'],
-        'test': ['pytest>=8'],
+        'test': ['pytest>=8', 'hypothesis>=6'],
         },
     zip_safe=False,
     entry_points={

@@ -13,9 +13,11 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
+from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
+from .common import InputMixin, check_fixed
 from .exceptions import (
-    BidSubmissionError, LockedError, SealedError, WithdrawError)
+    BidSubmissionError, LockedError, RelationError, WithdrawError)
 from .tender import STATES as TENDER_STATES, bullets
 
 BID_STATES = [
@@ -28,7 +30,7 @@ BID_STATES = [
     ]
 # A provider has at most one live bid per tender
 LIVE_STATES = ['draft', 'submitted']
-# The tender states in which bids are no longer sealed
+# The tender states in which bids are no longer sealed (bid.xml's rules)
 UNSEALED_STATES = [
     'closed', 'evaluation', 'moderated', 'award_pending', 'awarded',
     'contracted']
@@ -40,7 +42,9 @@ def is_provider_user():
     return bool(User.get_commissioning_parties())
 
 
-class Bid(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
+class Bid(
+        InputMixin, AccessMixin, CollaborationOriginMixin, Workflow, ModelSQL,
+        ModelView):
     __name__ = 'commissioning.bid'
     __string__ = "Bid"
     _history = True
@@ -100,12 +104,6 @@ class Bid(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
     state_string = state.translated('state')
 
     del _states
-
-    # The fields nobody but the bidder may read while the tender is open
-    _sealed_fields = {
-        'price', 'responses', 'collaborations', 'language_notes',
-        'eligible', 'exclusion_reason', 'child_first_score', 'price_score',
-        'total_score', 'rank'}
 
     @classmethod
     def __setup__(cls):
@@ -201,6 +199,8 @@ class Bid(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
+        # Before the values are read below
+        cls.check_input(vlist)
         vlist = [v.copy() for v in vlist]
         pool = Pool()
         User = pool.get('res.user')
@@ -243,6 +243,12 @@ class Bid(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, bids, field_names):
         super().validate_fields(bids, field_names)
+        if not field_names or field_names & {'tender', 'company'}:
+            for bid in bids:
+                if bid.company != bid.tender.company:
+                    raise RelationError(gettext(
+                            'childfirst_commissioning.msg_input_bid_company',
+                            bid=bid.rec_name, tender=bid.tender.rec_name))
         if field_names and not (field_names & {'price'}):
             return
         for bid in bids:
@@ -278,60 +284,8 @@ class Bid(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                         provider=bid.provider.rec_name,
                         tender=bid.tender.rec_name))
 
-    # Sealing: nobody but the bidder reads a bid's content until the tender
-    # closes, over the client or over RPC.
-
-    @classmethod
-    def _sealed_ids(cls, ids):
-        """Return the ids among ids that are sealed for the current user.
-
-        One query for all ids: a bid is sealed while its tender is not
-        closed, unless the user acts for the bidding organisation."""
-        pool = Pool()
-        Tender = pool.get('commissioning.tender')
-        User = pool.get('res.user')
-        table = cls.__table__()
-        tender = Tender.__table__()
-        cursor = Transaction().connection.cursor()
-        parties = User.get_commissioning_parties()
-        where = (fields.SQL_OPERATORS['in'](table.id, list(ids))
-            & ~tender.state.in_(UNSEALED_STATES))
-        if parties:
-            where &= ~table.provider.in_(parties)
-        cursor.execute(*table.join(
-                tender, condition=table.tender == tender.id
-                ).select(table.id, where=where))
-        return {i for i, in cursor}
-
-    @classmethod
-    def read(cls, ids, fields_names):
-        transaction = Transaction()
-        # The record rules refuse other organisations' bids first
-        result = super().read(ids, fields_names)
-        sealed = set(fields_names) & cls._sealed_fields
-        if (sealed and ids and transaction.user
-                and transaction.check_access):
-            if cls._sealed_ids(ids):
-                raise SealedError(gettext(
-                        'childfirst_commissioning.msg_bid_sealed',
-                        fields=", ".join(sorted(
-                                cls.__names__(f)['field'] for f in sealed))))
-        return result
-
-    @classmethod
-    def search(cls, domain, offset=0, limit=None, order=None, count=False,
-            query=False):
-        transaction = Transaction()
-        if (transaction.user and transaction.check_access
-                and not is_provider_user()):
-            used = _domain_fields(domain) | {
-                o[0].split('.')[0] for o in (order or [])}
-            if used & cls._sealed_fields:
-                # Searching or sorting on sealed content would reveal it
-                domain = [domain, ('tender.state', 'in', UNSEALED_STATES)]
-        return super().search(
-            domain, offset=offset, limit=limit, order=order, count=count,
-            query=query)
+    # Sealing is the record rules of bid.xml: until the tender closes, a bid
+    # and everything beneath it exist only for the bidding organisation.
 
     def get_language_notes(self, name):
         pool = Pool()
@@ -372,6 +326,7 @@ class Bid(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def copy(cls, bids, default=None):
         default = default.copy() if default is not None else {}
+        default.setdefault('state', cls.default_state())
         for name in ['submitted_at', 'eligible', 'exclusion_reason',
                 'child_first_score', 'price_score', 'total_score', 'rank']:
             default.setdefault(name)
@@ -448,20 +403,7 @@ class Bid(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         pass
 
 
-def _domain_fields(domain):
-    "Return the first-level field names a domain uses"
-    names = set()
-    if isinstance(domain, (list, tuple)):
-        if (len(domain) >= 3 and isinstance(domain[0], str)
-                and domain[0] not in {'AND', 'OR'}):
-            names.add(domain[0].split('.')[0])
-        else:
-            for item in domain:
-                names |= _domain_fields(item)
-    return names
-
-
-class BidResponse(ModelSQL, ModelView):
+class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.bid.response'
     __string__ = "Bid Response"
 
@@ -523,6 +465,44 @@ class BidResponse(ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return self.criterion.rec_name if self.criterion else str(self.id)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'write':
+            # A response answers one criterion of one bid
+            check_fixed(
+                cls, values, ['bid', 'criterion'], 'msg_input_response_fixed')
+        return values
+
+    @classmethod
+    def validate_fields(cls, responses, field_names):
+        super().validate_fields(responses, field_names)
+        if field_names and not (field_names & {'bid', 'criterion'}):
+            return
+        cls.check_one_per_criterion(responses)
+
+    @classmethod
+    def check_one_per_criterion(cls, responses):
+        "A bid has one response per criterion: one query for all responses"
+        pool = Pool()
+        Bid = pool.get('commissioning.bid')
+        Criterion = pool.get('commissioning.tender.criterion')
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        bid_ids = list({r.bid.id for r in responses})
+        if not bid_ids:
+            return
+        cursor.execute(*table.select(
+                table.bid, table.criterion,
+                where=fields.SQL_OPERATORS['in'](table.bid, bid_ids),
+                group_by=[table.bid, table.criterion],
+                having=Count(table.id) > 1))
+        for bid, criterion in cursor:
+            raise RelationError(gettext(
+                    'childfirst_commissioning.msg_input_response_duplicate',
+                    bid=Bid(bid).rec_name,
+                    criterion=Criterion(criterion).name))
 
     @classmethod
     def check_modification(cls, mode, responses, values=None,

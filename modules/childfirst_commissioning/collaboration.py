@@ -5,6 +5,8 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 
+from .access import AccessMixin
+from .common import COUNT_MAX, InputMixin, check_ranges
 from .exceptions import CollaborationValidationError
 
 METHODS = [
@@ -26,7 +28,7 @@ COMPLETE_FIELDS = [
     'consent_confirmed']
 
 
-class Collaboration(ModelSQL, ModelView):
+class Collaboration(InputMixin, AccessMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.collaboration'
     __string__ = "Collaboration with Children"
 
@@ -145,6 +147,7 @@ class Collaboration(ModelSQL, ModelView):
                 raise CollaborationValidationError(gettext(
                         'childfirst_commissioning.msg_collaboration_future',
                         date=record.date))
+        check_ranges(cls, records, field_names, children_count=(0, COUNT_MAX))
 
     @classmethod
     def check_modification(cls, mode, records, values=None, external=False):

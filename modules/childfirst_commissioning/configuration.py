@@ -4,6 +4,7 @@
 from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 
+from .common import InputMixin
 from .exceptions import ConfigurationValidationError
 
 # The range each setting may take: (field, lowest, highest)
@@ -18,7 +19,7 @@ _RANGES = [
     ]
 
 
-class Configuration(ModelSingleton, ModelSQL, ModelView):
+class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
     __name__ = 'commissioning.configuration'
     __string__ = "Commissioning Configuration"
 

@@ -17,9 +17,12 @@ from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from .common import TENETS, CompanyCurrencyMixin, KpiMixin, number
+from .access import AccessMixin
+from .common import (
+    NUMBER_MAX, TENETS, CompanyCurrencyMixin, InputMixin, KpiMixin,
+    check_ranges, number)
 from .exceptions import (
-    ContractError, ContractValidationError, LockedError)
+    ContractError, ContractValidationError, LockedError, RelationError)
 from .tender import check_gate, checklist_text
 
 FREQUENCIES = [
@@ -80,7 +83,9 @@ def monitoring_periods(start, end, frequency):
     return periods
 
 
-class Contract(CompanyCurrencyMixin, Workflow, ModelSQL, ModelView):
+class Contract(
+        InputMixin, AccessMixin, CompanyCurrencyMixin, Workflow, ModelSQL,
+        ModelView):
     __name__ = 'commissioning.contract'
     __string__ = "Contract"
     _history = True
@@ -227,6 +232,16 @@ class Contract(CompanyCurrencyMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, contracts, field_names):
         super().validate_fields(contracts, field_names)
+        if not field_names or field_names & {'tender', 'bid'}:
+            for contract in contracts:
+                if contract.bid and contract.bid.tender != contract.tender:
+                    raise RelationError(gettext(
+                            'childfirst_commissioning'
+                            '.msg_input_contract_bid',
+                            contract=contract.rec_name,
+                            bid=contract.bid.rec_name,
+                            tender=(contract.tender.rec_name
+                                if contract.tender else "—")))
         if field_names and not (
                 field_names & {'value', 'start_date', 'end_date'}):
             return
@@ -406,7 +421,7 @@ class Contract(CompanyCurrencyMixin, Workflow, ModelSQL, ModelView):
                         contract=contract.rec_name))
 
 
-class ContractKpi(KpiMixin, ModelSQL, ModelView):
+class ContractKpi(AccessMixin, KpiMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.contract.kpi'
     __string__ = "Contract KPI"
 
@@ -514,10 +529,17 @@ class ContractKpi(KpiMixin, ModelSQL, ModelView):
     @classmethod
     def create(cls, vlist):
         Contract = Pool().get('commissioning.contract')
+        # Before the values are read below
+        cls.check_input(vlist)
         for values in vlist:
             if values.get('contract'):
                 Contract(values['contract']).check_draft()
         return super().create(vlist)
+
+    @classmethod
+    def validate_fields(cls, kpis, field_names):
+        super().validate_fields(kpis, field_names)
+        check_ranges(cls, kpis, field_names, baseline=(0, NUMBER_MAX))
 
 
 class Tender(metaclass=PoolMeta):

@@ -19,8 +19,10 @@ from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from .common import numeric
-from .exceptions import EvaluationError, LockedError, ScoreError
+from .access import AccessMixin
+from .common import InputMixin, numeric
+from .exceptions import (
+    EvaluationError, LockedError, RelationError, ScoreError)
 from .tender import check_gate, checklist_text
 
 ROLES = [
@@ -56,7 +58,8 @@ def quantize(value):
     return Decimal(str(value)).quantize(CENT)
 
 
-class TenderEvaluator(Workflow, ModelSQL, ModelView):
+class TenderEvaluator(
+        InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commissioning.tender.evaluator'
     __string__ = "Tender Evaluator"
     _transition_state = 'conflict_state'
@@ -186,7 +189,7 @@ class TenderEvaluator(Workflow, ModelSQL, ModelView):
                 evaluator.check_own()
 
 
-class EvaluatorCriterion(ModelSQL):
+class EvaluatorCriterion(InputMixin, AccessMixin, ModelSQL):
     __name__ = 'commissioning.tender.evaluator-criterion'
     __string__ = "Evaluator Criterion"
 
@@ -197,8 +200,23 @@ class EvaluatorCriterion(ModelSQL):
         'commissioning.tender.criterion', "Criterion", required=True,
         ondelete='CASCADE')
 
+    @classmethod
+    def validate_fields(cls, links, field_names):
+        super().validate_fields(links, field_names)
+        # Also when the link is made directly, not through the evaluator
+        for link in links:
+            evaluator, criterion = link.evaluator, link.criterion
+            if (criterion.tender != evaluator.tender
+                    or criterion.method != 'scored'):
+                raise RelationError(gettext(
+                        'childfirst_commissioning'
+                        '.msg_input_evaluator_criterion',
+                        criterion=criterion.rec_name,
+                        tender=evaluator.tender.rec_name,
+                        evaluator=evaluator.rec_name))
 
-class EvaluatorBid(ModelSQL):
+
+class EvaluatorBid(InputMixin, AccessMixin, ModelSQL):
     __name__ = 'commissioning.tender.evaluator-bid'
     __string__ = "Evaluator Conflicted Bid"
 
@@ -208,8 +226,19 @@ class EvaluatorBid(ModelSQL):
     bid = fields.Many2One(
         'commissioning.bid', "Bid", required=True, ondelete='CASCADE')
 
+    @classmethod
+    def validate_fields(cls, links, field_names):
+        super().validate_fields(links, field_names)
+        for link in links:
+            evaluator, bid = link.evaluator, link.bid
+            if bid.tender != evaluator.tender:
+                raise RelationError(gettext(
+                        'childfirst_commissioning.msg_input_evaluator_bid',
+                        bid=bid.rec_name, tender=evaluator.tender.rec_name,
+                        evaluator=evaluator.rec_name))
 
-class Score(ModelSQL, ModelView):
+
+class Score(InputMixin, AccessMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.score'
     __string__ = "Score"
 
@@ -261,6 +290,11 @@ class Score(ModelSQL, ModelView):
             if not (score.justification or '').strip():
                 raise ScoreError(gettext(
                         'childfirst_commissioning.msg_score_justification'))
+        if not field_names or field_names & {'response', 'evaluator'}:
+            # The score as written: check_modification sees it before the
+            # write, and it may have moved to another response or evaluator
+            for score in scores:
+                score.check_scorable(False)
 
     @classmethod
     def check_modification(cls, mode, scores, values=None, external=False):
@@ -366,13 +400,37 @@ class BidResponse(metaclass=PoolMeta):
         return result
 
     @classmethod
+    def scores_revealed(cls, responses):
+        """Return the ids of the responses whose scores together the user
+        may see: all of them for officers, finance and administrators; for
+        evaluators and bidders, once evaluation is complete"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        if not Transaction().user:
+            return {r.id for r in responses}
+        staff = {ModelData.get_id('childfirst_commissioning', name)
+            for name in ['group_commissioning', 'group_commissioning_admin',
+                'group_commissioning_finance']}
+        if staff & set(User.get_groups()):
+            return {r.id for r in responses}
+        return {r.id for r in responses
+            if r.bid.tender.state in REVEALED_STATES}
+
+    @classmethod
     def get_score_values(cls, responses, names):
         pool = Pool()
         Configuration = pool.get('commissioning.configuration')
         score_max = Decimal(Configuration(1).score_max)
-        aggregates = cls.score_aggregates([r.id for r in responses])
+        revealed = cls.scores_revealed(responses)
+        aggregates = cls.score_aggregates(revealed)
         result = {n: {} for n in names}
         for response in responses:
+            if response.id not in revealed:
+                # Another evaluator's score would show through
+                for name in names:
+                    result[name][response.id] = None
+                continue
             count, mean, spread = aggregates.get(response.id, (0, None, None))
             final = (response.moderated_score
                 if response.moderated_score is not None else mean)

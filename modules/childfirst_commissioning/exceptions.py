@@ -65,10 +65,6 @@ class CloseError(GateError):
     pass
 
 
-class SealedError(AccessError):
-    "A bid's content is read before its tender closes."
-
-
 class EvaluationError(GateError):
     pass
 
@@ -99,3 +95,19 @@ class ReturnValidationError(ValidationError):
 
 class PaymentError(GateError):
     pass
+
+
+class InputError(ValidationError):
+    "A value does not fit its field: wrong type, size or range."
+
+
+class InputRangeError(InputError):
+    "A number or a count is outside what its field allows."
+
+
+class MissingRecordError(InputError):
+    "A value names a record that does not exist."
+
+
+class RelationError(InputError):
+    "A value names a record of another tender, bid, contract or return."

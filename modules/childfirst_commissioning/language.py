@@ -8,6 +8,8 @@ from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 
+from .common import InputMixin
+
 
 def term_pattern(term):
     """Return the regular expression that finds a term in a text.
@@ -26,7 +28,7 @@ def term_pattern(term):
     return r'(?<![\w])' + body + r"(?![\w])"
 
 
-class LanguageTerm(DeactivableMixin, ModelSQL, ModelView):
+class LanguageTerm(InputMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.language.term'
     __string__ = "Child First Language Term"
 

@@ -15,12 +15,15 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 
+from .access import AccessMixin
 from .bid import is_provider_user
 from .collaboration import CollaborationOriginMixin
-from .common import number
+from .common import (
+    COUNT_MAX, InputMixin, check_fixed, check_ranges, number)
 from .contract import RATINGS, monitoring_periods, rate
 from .exceptions import (
-    LockedError, ReturnError, ReturnValidationError, SegregationError)
+    LockedError, RelationError, ReturnError, ReturnValidationError,
+    SegregationError)
 from .tender import check_gate, checklist_text
 
 DIMENSIONS = [
@@ -34,7 +37,7 @@ REVIEW_FIELDS = {
     'submitted_by', 'overdue'}
 
 
-class MonitoringGroup(DeactivableMixin, ModelSQL, ModelView):
+class MonitoringGroup(InputMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.monitoring.group'
     __string__ = "Monitoring Group"
 
@@ -52,7 +55,7 @@ class MonitoringGroup(DeactivableMixin, ModelSQL, ModelView):
             ('id', 'ASC')]
 
 
-class Period(ModelSQL, ModelView):
+class Period(InputMixin, AccessMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.monitoring.period'
     __string__ = "Monitoring Period"
 
@@ -98,7 +101,9 @@ class Period(ModelSQL, ModelView):
         return periods
 
 
-class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
+class Return(
+        InputMixin, AccessMixin, CollaborationOriginMixin, Workflow, ModelSQL,
+        ModelView):
     __name__ = 'commissioning.monitoring.return'
     __string__ = "Monitoring Return"
     _history = True
@@ -379,6 +384,8 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
 
         Providers may start the return of the current period early; it can
         be submitted once the period has ended."""
+        # Before the values are read below
+        cls.check_input(vlist)
         pool = Pool()
         Contract = pool.get('commissioning.contract')
         Period = pool.get('commissioning.monitoring.period')
@@ -389,6 +396,9 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
         external = Transaction().check_access
         vlist = [v.copy() for v in vlist]
         for values in vlist:
+            if not values.get('contract') or not values.get('period'):
+                # Refused as a required field
+                continue
             contract = Contract(values['contract'])
             period = Period(values['period'])
             if external and (contract.state != 'active'
@@ -419,6 +429,8 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                 raise ReturnValidationError(gettext(
                         'childfirst_commissioning.msg_return_safeguarding',
                         count=record.safeguarding_concerns))
+        check_ranges(cls, returns, field_names,
+            safeguarding_concerns=(0, COUNT_MAX))
 
     @classmethod
     @ModelView.button
@@ -537,7 +549,7 @@ class Return(CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
                 where=Not(is_overdue) & (return_.overdue == Literal(True))))
 
 
-class ReturnLine(ModelSQL, ModelView):
+class ReturnLine(InputMixin, AccessMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.monitoring.return.line'
     __string__ = "Monitoring Return Line"
     _states = {
@@ -666,8 +678,25 @@ class ReturnLine(ModelSQL, ModelView):
         return failures
 
     @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'write':
+            # A value is for one KPI in one return: it cannot move
+            check_fixed(
+                cls, values, ['return_', 'kpi'], 'msg_input_line_fixed')
+        return values
+
+    @classmethod
     def validate_fields(cls, lines, field_names):
         super().validate_fields(lines, field_names)
+        if not field_names or field_names & {'return_', 'kpi'}:
+            for line in lines:
+                if line.kpi.contract != line.return_.contract:
+                    raise RelationError(gettext(
+                            'childfirst_commissioning.msg_input_line_kpi',
+                            kpi=line.kpi.name,
+                            contract=line.return_.contract.rec_name,
+                            return_=line.return_.rec_name))
         if field_names and 'value' not in field_names:
             return
         for line in lines:
@@ -686,7 +715,7 @@ class ReturnLine(ModelSQL, ModelView):
                 line.return_.check_editable()
 
 
-class Breakdown(ModelSQL, ModelView):
+class Breakdown(InputMixin, AccessMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.monitoring.return.breakdown'
     __string__ = "Monitoring Breakdown"
 
@@ -709,6 +738,13 @@ class Breakdown(ModelSQL, ModelView):
         cls._sql_indexes.add(Index(t, (t.line, Index.Range())))
 
     @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'write':
+            check_fixed(cls, values, ['line'], 'msg_input_breakdown_fixed')
+        return values
+
+    @classmethod
     def validate_fields(cls, breakdowns, field_names):
         super().validate_fields(breakdowns, field_names)
         for breakdown in breakdowns:
@@ -717,6 +753,18 @@ class Breakdown(ModelSQL, ModelView):
                         'childfirst_commissioning.msg_return_line_negative',
                         kpi=breakdown.line.kpi.name,
                         value=number(breakdown.value)))
+        if field_names and not (field_names & {'line', 'group'}):
+            return
+        for breakdown in breakdowns:
+            line, group = breakdown.line, breakdown.group
+            if not line.kpi.disaggregate:
+                raise RelationError(gettext(
+                        'childfirst_commissioning.msg_input_breakdown_line',
+                        line=line.rec_name))
+            if not group.active:
+                raise RelationError(gettext(
+                        'childfirst_commissioning.msg_input_breakdown_group',
+                        group=group.rec_name, line=line.rec_name))
 
     @classmethod
     def check_modification(cls, mode, breakdowns, values=None,
@@ -729,6 +777,8 @@ class Breakdown(ModelSQL, ModelView):
     @classmethod
     def create(cls, vlist):
         Line = Pool().get('commissioning.monitoring.return.line')
+        # Before the values are read below
+        cls.check_input(vlist)
         for values in vlist:
             if values.get('line'):
                 Line(values['line']).return_.check_editable()

@@ -8,7 +8,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .common import number
+from .access import AccessMixin
+from .common import InputMixin, number
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
 from .tender import check_gate, checklist_text
@@ -18,7 +19,7 @@ WORKFLOW_FIELDS = {
     'state', 'requested_by', 'approved_by', 'paid_date'}
 
 
-class Payment(Workflow, ModelSQL, ModelView):
+class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commissioning.contract.payment'
     __string__ = "Contract Payment"
     _history = True
@@ -122,6 +123,11 @@ class Payment(Workflow, ModelSQL, ModelView):
                 raise ContractValidationError(gettext(
                         'childfirst_commissioning.msg_payment_amount',
                         amount=number(payment.amount)))
+        if not field_names or 'contract' in field_names:
+            # The contract it is planned on or moved to: check_modification
+            # sees the payment before the write
+            for payment in payments:
+                payment.contract.check_draft()
 
     @classmethod
     def check_modification(cls, mode, payments, values=None,
@@ -145,6 +151,8 @@ class Payment(Workflow, ModelSQL, ModelView):
     @classmethod
     def create(cls, vlist):
         Contract = Pool().get('commissioning.contract')
+        # Before the values are read below
+        cls.check_input(vlist)
         for values in vlist:
             if values.get('contract'):
                 Contract(values['contract']).check_draft()

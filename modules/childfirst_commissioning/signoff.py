@@ -6,6 +6,8 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
+from .access import AccessMixin
+from .common import InputMixin
 from .exceptions import SegregationError, SignoffError
 
 GATES = [
@@ -16,7 +18,7 @@ GATES = [
     ]
 
 
-class Signoff(ModelSQL, ModelView):
+class Signoff(InputMixin, AccessMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.signoff'
     __string__ = "Sign-off"
 

@@ -16,10 +16,11 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
 from .common import (
-    TENET_KEYS, TENETS, CompanyCurrencyMixin, CriterionMixin, KpiMixin,
-    number as _number, numeric)
+    TENET_KEYS, TENETS, CompanyCurrencyMixin, CriterionMixin, InputMixin,
+    KpiMixin, number as _number, numeric)
 from .exceptions import (
     ApprovalError, CloseError, LockedError, PublishError, TenderDesignError,
     TenderValidationError)
@@ -74,8 +75,8 @@ def check_gate(error, message, checks, **values):
 
 
 class Tender(
-        CompanyCurrencyMixin, CollaborationOriginMixin, Workflow, ModelSQL,
-        ModelView):
+        InputMixin, AccessMixin, CompanyCurrencyMixin,
+        CollaborationOriginMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commissioning.tender'
     __string__ = "Tender"
     _history = True
@@ -454,11 +455,13 @@ class Tender(
     @classmethod
     def copy(cls, tenders, default=None):
         default = default.copy() if default is not None else {}
+        # A copy is a new draft: it passes every gate again
+        default.setdefault('state', cls.default_state())
+        for name in ((cls._workflow_fields() | cls._writable_after_draft())
+                - {'state'}):
+            multiple = cls._fields[name]._type in {'one2many', 'many2many'}
+            default.setdefault(name, [] if multiple else None)
         default.setdefault('signoffs')
-        default.setdefault('requested_by')
-        default.setdefault('approved_by')
-        default.setdefault('published_at')
-        default.setdefault('closed_at')
         default.setdefault('bids')
         return super().copy(tenders, default=default)
 
@@ -619,7 +622,7 @@ class Tender(
         pass
 
 
-class TenderCriterion(CriterionMixin, ModelSQL, ModelView):
+class TenderCriterion(AccessMixin, CriterionMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.tender.criterion'
     __string__ = "Tender Criterion"
     _history = True
@@ -635,6 +638,10 @@ class TenderCriterion(CriterionMixin, ModelSQL, ModelView):
             'readonly': Eval('tender_state', 'draft') != 'draft',
             },
         help="The KPIs this criterion gives the contract.")
+    evaluators = fields.Many2Many(
+        'commissioning.tender.evaluator-criterion', 'criterion', 'evaluator',
+        "Evaluators", readonly=True,
+        help="The evaluators who score this criterion.")
     tender_state = fields.Function(
         fields.Selection(STATES, "Tender State"),
         'on_change_with_tender_state')
@@ -667,7 +674,7 @@ class TenderCriterion(CriterionMixin, ModelSQL, ModelView):
             Tender(values['tender']).check_criteria_editable()
 
 
-class KpiTemplate(KpiMixin, ModelSQL, ModelView):
+class KpiTemplate(AccessMixin, KpiMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.kpi.template'
     __string__ = "KPI Template"
     _history = True

@@ -6,6 +6,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .common import InputMixin
+
 
 class User(metaclass=PoolMeta):
     __name__ = 'res.user'
@@ -34,7 +36,7 @@ class User(metaclass=PoolMeta):
         return [p for p, in cursor]
 
 
-class UserParty(ModelSQL):
+class UserParty(InputMixin, ModelSQL):
     __name__ = 'commissioning.user-party.party'
     __string__ = "User Organisation"
 

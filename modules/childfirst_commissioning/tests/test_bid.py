@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.exceptions import (
-    BidSubmissionError, CloseError, LockedError, SealedError, WithdrawError)
+    BidSubmissionError, CloseError, LockedError, WithdrawError)
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    as_user, complete_collaboration, make_tender, make_user, publish_tender)
+    as_user, assert_writes_refused, complete_collaboration, make_tender,
+    make_user, publish_tender)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -212,9 +213,11 @@ class BidTestCase(unittest.TestCase):
         Response = pool.get('commissioning.bid.response')
         Tender = pool.get('commissioning.tender')
         Collaboration = pool.get('commissioning.collaboration')
+        Attachment = pool.get('ir.attachment')
+        Channel = pool.get('ir.chat.channel')
         company = create_company()
         with set_company(company):
-            tender, officer, finance, [(party, user), _] = (
+            tender, officer, finance, [(party, user), (_, user2)] = (
                 self.setup_published())
             evaluator = make_user(
                 'evaluator', 'group_commissioning_evaluator')
@@ -225,28 +228,83 @@ class BidTestCase(unittest.TestCase):
                 self.assertEqual(
                     Bid.read([bid.id], ['price'])[0]['price'],
                     Decimal('240000'))
-            for reader in [officer, finance, evaluator]:
+            with as_user(user):
+                attachment, = Attachment.create([{
+                            'resource': str(bid), 'name': "method.txt",
+                            'data': b"our method"}])
+            for reader in [officer, finance, evaluator, user2]:
                 with self.subTest(reader=reader.login), as_user(reader):
-                    # That a bid exists and when it came are not sealed
-                    values, = Bid.read(
-                        [bid.id], ['provider', 'submitted_at', 'state'])
-                    self.assertEqual(values['state'], 'submitted')
-                    with self.assertRaises(SealedError) as cm:
-                        Bid.read([bid.id], ['price'])
-                    self.assertIn("sealed until its tender closes",
-                        cm.exception.message)
-                    with self.assertRaises(SealedError):
-                        Bid.read([bid.id], ['responses'])
+                    # The bid exists only for its bidder
+                    self.assertEqual(Bid.search([]), [])
+                    self.assertEqual(Bid.search_count([]), 0)
+                    for fields_names in [['provider'], ['price']]:
+                        with self.assertRaises(AccessError):
+                            Bid.read([bid.id], fields_names)
+                    with Transaction().set_context(
+                            _datetime=dt.datetime.now()):
+                        with self.assertRaises(AccessError):
+                            Bid.read([bid.id], ['price'])
+                    with self.assertRaises(AccessError):
+                        Bid.history_revisions([bid.id])
                     with self.assertRaises(AccessError):
                         Response.read(
                             [r.id for r in bid.responses], ['response'])
                     self.assertEqual(Response.search([]), [])
                     self.assertEqual(Collaboration.search(
                             [('origin', 'like', 'commissioning.bid,%')]), [])
-                    # Searching on the price would reveal it
-                    self.assertEqual(
-                        Bid.search([('price', '>', 0)]), [])
-                    self.assertEqual(Bid.search([]), [bid])
+                    # Nor through its tender: a count that changed with the
+                    # price or the answers would reveal them
+                    for domain in [
+                            [('bids.price', '>', 0)],
+                            [('bids.price', '>', 10 ** 9)],
+                            [('bids.provider', '=', party.id)],
+                            [('bids.responses.response', 'ilike', '%')],
+                            [('bids.collaborations.children_count', '>', 0)],
+                            ]:
+                        try:
+                            count = Tender.search_count(
+                                [('id', '=', tender.id)] + domain)
+                        except AccessError:
+                            # The price is not the evaluators' to search
+                            count = 0
+                        self.assertEqual(count, 0, domain)
+                    # An export lists the bids it may read, as a read does
+                    for path in ['bids/price', 'bids/responses/response',
+                            'bids', 'bids/collaborations/voice']:
+                        self.assertEqual(
+                            Tender.export_data([Tender(tender.id)], [path]),
+                            [['']], path)
+                    with self.assertRaises(AccessError):
+                        Bid.export_data([bid], ['price'])
+                    # Nor its chat
+                    for call in [Channel.get, Channel.subscribe]:
+                        with self.assertRaises(AccessError):
+                            call(str(bid))
+                    # Nor its attachments
+                    self.assertEqual(Attachment.search(
+                            [('resource', '=', str(bid))]), [])
+                    for call in [
+                            lambda: Attachment.read(
+                                [attachment.id], ['data']),
+                            lambda: Attachment.export_data(
+                                [attachment], ['data']),
+                            lambda: Attachment.create([{
+                                        'resource': str(bid),
+                                        'name': "x.txt"}]),
+                            ]:
+                        with self.assertRaises(AccessError):
+                            call()
+            with as_user(user):
+                # The bidder reads all of it
+                self.assertEqual(Tender.search_count(
+                        [('id', '=', tender.id), ('bids.price', '>', 0)]), 1)
+                self.assertEqual(
+                    Tender.export_data([Tender(tender.id)], ['bids/price']),
+                    [[Decimal('240000')]])
+                self.assertEqual(Attachment.search([
+                            ('resource', '=', str(bid)),
+                            ('name', '=', "method.txt"),
+                            ]), [attachment])
             set_deadline(tender, dt.datetime.now() - dt.timedelta(minutes=1))
             with as_user(officer):
                 Tender.close([Tender(tender.id)])
@@ -256,6 +314,53 @@ class BidTestCase(unittest.TestCase):
                 self.assertEqual(Bid.search([('price', '>', 0)]), [bid])
                 self.assertEqual(
                     len(Response.search([])), len(tender.criteria))
+
+    @with_transaction()
+    def test_workflow_fields(self):
+        """No group moves a tender or a bid by writing its workflow fields,
+        administrators included; a copy is a new draft"""
+        pool = Pool()
+        Bid = pool.get('commissioning.bid')
+        Tender = pool.get('commissioning.tender')
+        User = pool.get('res.user')
+        company = create_company()
+        with set_company(company):
+            tender, officer, finance, [(party, user), (_, user2)] = (
+                self.setup_published())
+            admin, = User.search([('login', '=', 'admin')])
+            with as_user(user):
+                bid, = Bid.create([{'tender': tender.id}])
+                bid = self.complete_bid(bid)
+            now = dt.datetime.now()
+            attacks = [
+                (Tender, tender, {'state': 'closed'}),
+                (Tender, tender, {'state': 'draft'}),
+                (Tender, tender, {'approved_by': officer.id}),
+                (Tender, tender, {'requested_by': finance.id}),
+                (Tender, tender, {'closed_at': now}),
+                (Tender, tender, {'award_date': now.date()}),
+                (Tender, tender, {'standstill_end': now.date()}),
+                (Bid, bid, {'state': 'submitted'}),
+                (Bid, bid, {'submitted_at': now}),
+                (Bid, bid, {'rank': 1}),
+                (Bid, bid, {'eligible': True}),
+                (Bid, bid, {'total_score': Decimal(100)}),
+                ]
+            assert_writes_refused(
+                self, [officer, finance, user, admin], attacks)
+            with as_user(officer), self.assertRaises(AccessError):
+                Tender.create([{'name': "Straight out", 'budget': 1,
+                            'state': 'published'}])
+            with as_user(user2), self.assertRaises(AccessError):
+                Bid.create([{'tender': tender.id, 'state': 'submitted'}])
+            with as_user(officer):
+                copy, = Tender.copy([tender])
+                self.assertEqual(
+                    (copy.state, copy.requested_by, copy.published_at),
+                    ('draft', None, None))
+            with as_user(user):
+                Bid.submit([bid])
+                self.assertEqual(Bid(bid.id).state, 'submitted')
 
     @with_transaction()
     def test_other_provider(self):

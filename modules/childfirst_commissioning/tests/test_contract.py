@@ -22,41 +22,18 @@ from trytond.modules.childfirst_commissioning.tests import test_report
 from trytond.modules.childfirst_commissioning.tests.test_report import (
     WorkedExampleMixin)
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    as_user, complete_collaboration, count_queries, make_user)
+    GOOD_KPIS, as_user, assert_writes_refused, complete_collaboration,
+    count_queries, kpi, make_user)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 TODAY = dt.date.today()
 # A contract that started a year ago, brought into the system
 START = TODAY - dt.timedelta(days=365)
 END = START + relativedelta(years=2, days=-1)
-
-
-def kpi(name, tenet, category='positive_outcome', **values):
-    result = {
-        'name': name, 'tenet': tenet, 'category': category,
-        'unit': 'children', 'direction': 'higher', 'target': Decimal(80),
-        'tolerance': 10,
-        }
-    result.update(values)
-    return result
-
-
-# KPIs that pass the activation gate: each tenet, a child experience KPI,
-# positive outcomes before offence/contact, one disaggregated
-GOOD_KPIS = [
-    kpi("Children who say staff treat them as children", 'as_children',
-        'child_experience', unit='%', additive=False),
-    kpi("Children in education, training or work", 'pro_social',
-        disaggregate=True),
-    kpi("Children who helped shape their plan", 'collaboration', 'process'),
-    kpi("Children diverted from formal processing", 'diversion'),
-    kpi("Children arrested again within 12 months", 'diversion',
-        'offence_contact', direction='lower', target=Decimal(10)),
-    ]
 
 
 class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
@@ -92,7 +69,9 @@ class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
                 {'amount': Decimal(25000),
                     'planned_date': START + dt.timedelta(days=100 * i)}
                 for i in range(1, 5)]
-        with as_user(officer):
+        # As the officer's Create Contract button does: nobody creates a
+        # contract directly
+        with as_user(officer), without_check_access():
             contract, = Contract.create([{
                         'name': "Trusted adults for children",
                         'provider': party.id,
@@ -494,6 +473,35 @@ class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
                     Return.submit([Return(record.id)])
                 with self.assertRaises(AccessError):
                     Return.read([record.id], ['narrative'])
+                # Nor exports it, nor anything of the contract
+                Payment = pool.get('commissioning.contract.payment')
+                Line = pool.get('commissioning.monitoring.return.line')
+                for Model, records, paths in [
+                        (Return, [record], ['narrative']),
+                        (Return, [record], ['lines/value']),
+                        (Line, record.lines, ['value']),
+                        (Payment, contract.payments, ['amount']),
+                        (Contract, [contract], ['value']),
+                        (Contract, [contract], ['returns/narrative']),
+                        ]:
+                    with self.subTest(model=Model.__name__, paths=paths):
+                        with self.assertRaises(AccessError):
+                            Model.export_data(records, paths)
+                # Nor counts it through a relation
+                for domain in [
+                        [('contract.provider', '=', party.id)],
+                        [('contract.value', '>', 0)],
+                        [('period.contract', '=', contract.id)],
+                        ]:
+                    self.assertEqual(Payment.search_count(domain), 0)
+                with self.assertRaises(AccessError):
+                    Contract.history_revisions([contract.id])
+            with as_user(provider):
+                self.assertEqual(
+                    Payment.search_count([('contract.value', '>', 0)]), 4)
+                self.assertEqual(
+                    Return.export_data([Return(record.id)], ['state']),
+                    [['draft']])
             # A user of the other provider who is also an officer reads the
             # return but cannot submit it
             both = make_user('both', 'group_commissioning_provider',
@@ -505,6 +513,63 @@ class ContractTestCase(WorkedExampleMixin, unittest.TestCase):
             self.assertIn("belongs to another provider's contract",
                 str(cm.exception))
             self.assertEqual(Return(record.id).state, 'draft')
+
+    @with_transaction()
+    def test_steps_only(self):
+        """Contracts, periods and sign-offs come only from their steps, and
+        no group writes a workflow field directly, administrators included"""
+        pool = Pool()
+        Contract = pool.get('commissioning.contract')
+        Period = pool.get('commissioning.monitoring.period')
+        Signoff = pool.get('commissioning.signoff')
+        Return = pool.get('commissioning.monitoring.return')
+        Line = pool.get('commissioning.monitoring.return.line')
+        Payment = pool.get('commissioning.contract.payment')
+        User = pool.get('res.user')
+        company = create_company()
+        with set_company(company):
+            contract, officer, finance, party, provider = (
+                self.active_contract())
+            admin, = User.search([('login', '=', 'admin')])
+            record = self.fill(provider, self.first_return(contract))
+            with as_user(provider):
+                Return.submit([record])
+            payment = contract.payments[0]
+            with as_user(officer):
+                with self.assertRaises(AccessError):
+                    Contract.create([{
+                                'name': "No award", 'provider': party.id,
+                                'value': Decimal(1000), 'start_date': START,
+                                'end_date': END}])
+                with self.assertRaises(AccessError):
+                    Period.create([{
+                                'contract': contract.id, 'start_date': START,
+                                'end_date': END, 'due_date': END}])
+            for user in [officer, finance, provider, admin]:
+                with as_user(user), self.assertRaises(AccessError):
+                    Signoff.create([{
+                                'origin': str(contract),
+                                'gate': 'contract_activation',
+                                'decision': 'approved', 'user': user.id}])
+            attacks = [
+                (Contract, contract, {'state': 'draft'}),
+                (Contract, contract, {'activated_by': officer.id}),
+                (Contract, contract, {'reference': "CF-99999"}),
+                (Return, record, {'state': 'accepted'}),
+                (Return, record, {'reviewed_by': officer.id}),
+                (Return, record, {'overdue': True}),
+                (Line, record.lines[0], {'rating': 'good'}),
+                (Payment, payment, {'state': 'paid'}),
+                (Payment, payment, {'state': 'approved'}),
+                (Payment, payment, {'requested_by': finance.id}),
+                (Payment, payment, {'paid_date': TODAY}),
+                ]
+            assert_writes_refused(
+                self, [officer, finance, provider, admin], attacks)
+            # The buttons still move them
+            with as_user(officer):
+                Return.accept([Return(record.id)])
+            self.assertEqual(Return(record.id).state, 'accepted')
 
     @with_transaction()
     def test_return_review(self):

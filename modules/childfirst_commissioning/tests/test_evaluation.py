@@ -240,6 +240,41 @@ class EvaluationTestCase(unittest.TestCase):
                 'pending')
 
     @with_transaction()
+    def test_assignment_officers_only(self):
+        "Evaluators cannot assign themselves criteria or change their role"
+        pool = Pool()
+        Evaluator = pool.get('commissioning.tender.evaluator')
+        EvaluatorCriterion = pool.get(
+            'commissioning.tender.evaluator-criterion')
+        company = create_company()
+        with set_company(company):
+            tender, officer, bids, criteria = self.setup_closed()
+            evaluators, users = self.add_evaluators(tender, criteria)
+            panel = evaluators['panel']
+            attacks = [
+                {'criteria': [('add', [criteria[DELIVERY].id])]},
+                {'role': 'specialist'},
+                {'user': users['specialist'].id},
+                ]
+            with as_user(users['panel']):
+                for values in attacks:
+                    with self.subTest(values=values):
+                        with self.assertRaises(AccessError):
+                            Evaluator.write([panel], values)
+                with self.assertRaises(AccessError):
+                    EvaluatorCriterion.create([{
+                                'evaluator': panel.id,
+                                'criterion': criteria[DELIVERY].id}])
+                # Their own declaration is theirs
+                Evaluator.write([panel], {'conflict_note': "None."})
+            panel = Evaluator(panel.id)
+            self.assertEqual(panel.role, 'children_panel')
+            self.assertNotIn(criteria[DELIVERY], panel.criteria)
+            with as_user(officer):
+                Evaluator.write([panel], {
+                        'criteria': [('add', [criteria[DELIVERY].id])]})
+
+    @with_transaction()
     def test_score_refusals(self):
         "Bad scores are refused with a clear message"
         company = create_company()
@@ -287,7 +322,10 @@ class EvaluationTestCase(unittest.TestCase):
     @with_transaction()
     def test_independent_scores(self):
         "Evaluators see only their own scores until evaluation completes"
-        Score = Pool().get('commissioning.score')
+        pool = Pool()
+        Score = pool.get('commissioning.score')
+        Response = pool.get('commissioning.bid.response')
+        Bid = pool.get('commissioning.bid')
         company = create_company()
         with set_company(company):
             tender, officer, bids, criteria, evaluators, users = (
@@ -296,12 +334,58 @@ class EvaluationTestCase(unittest.TestCase):
                 bids['A'], criteria[CF[0]], 4)
             theirs = self.score(users['panel'], evaluators['panel'],
                 bids['A'], criteria[CF[0]], 2)
+            response = self.response(bids['A'], criteria[CF[0]])
+            aggregates = ['mean_score', 'spread', 'final_score',
+                'weighted_score']
             with as_user(users['specialist']):
                 self.assertEqual(Score.search([]), [mine])
                 with self.assertRaises(AccessError):
                     Score.read([theirs.id], ['score'])
+                with self.assertRaises(AccessError):
+                    Score.export_data([theirs], ['score'])
+                # Nor through what is computed from every score
+                values, = Response.read([response.id], aggregates)
+                self.assertEqual(
+                    [values[n] for n in aggregates], [None] * 4)
+                # Nor through where the officers moderated
+                with self.assertRaises(AccessError):
+                    Response.read([response.id], ['moderated_score'])
+                # Nor by counting
+                for value in range(6):
+                    self.assertEqual(Response.search_count([
+                                ('id', '=', response.id),
+                                ('scores.score', '=', value),
+                                ]), 1 if value == 4 else 0, value)
+                    self.assertEqual(Score.search_count([
+                                ('response', '=', response.id),
+                                ('score', '=', value),
+                                ]), 1 if value == 4 else 0, value)
+                # An export lists the scores it may read, as a read does
+                self.assertEqual(
+                    Response.export_data([response], ['scores/score']),
+                    [[4]])
+                self.assertEqual(
+                    Score.export_data([mine], ['response/rec_name', 'score']),
+                    [[response.rec_name, 4]])
+                # The answers of their criteria, without the price
+                self.assertEqual(Response.search_count([
+                            ('bid.tender', '=', tender.id),
+                            ('criterion', 'not in', [
+                                    criteria[n].id
+                                    for n in CF + [DELIVERY]]),
+                            ]), 0)
+                with self.assertRaises(AccessError):
+                    Bid.read([bids['A'].id], ['price'])
+            with as_user(users['panel']):
+                self.assertEqual(Response.search_count([
+                            ('bid.tender', '=', tender.id),
+                            ('criterion', '=', criteria[DELIVERY].id),
+                            ]), 0)
             with as_user(officer):
                 self.assertEqual(len(Score.search([])), 2)
+                values, = Response.read([response.id], aggregates)
+                self.assertEqual(values['mean_score'], Decimal(3))
+                self.assertEqual(values['spread'], 2)
 
     # Complete evaluation gate and ranking
 

@@ -150,3 +150,43 @@ def publish_tender(**values):
     with Transaction().set_user(officer.id):
         Tender.publish([tender])
     return Tender(tender.id), officer, finance
+
+
+def kpi(name, tenet, category='positive_outcome', **values):
+    result = {
+        'name': name, 'tenet': tenet, 'category': category,
+        'unit': 'children', 'direction': 'higher', 'target': Decimal(80),
+        'tolerance': 10,
+        }
+    result.update(values)
+    return result
+
+
+# KPIs that pass the activation gate: each tenet, a child experience KPI,
+# positive outcomes before offence/contact, one disaggregated
+GOOD_KPIS = [
+    kpi("Children who say staff treat them as children", 'as_children',
+        'child_experience', unit='%', additive=False),
+    kpi("Children in education, training or work", 'pro_social',
+        disaggregate=True),
+    kpi("Children who helped shape their plan", 'collaboration', 'process'),
+    kpi("Children diverted from formal processing", 'diversion'),
+    kpi("Children arrested again within 12 months", 'diversion',
+        'offence_contact', direction='lower', target=Decimal(10)),
+    ]
+
+
+def assert_writes_refused(test, users, attacks):
+    """Assert that each user's write of each (Model, record, values) of
+    attacks is refused and changes nothing"""
+    from trytond.model.exceptions import AccessError
+    for user in users:
+        for Model, record, values in attacks:
+            name, = values
+            before = Model.read([record.id], [name])[0][name]
+            with test.subTest(
+                    user=user.login, model=Model.__name__, field=name):
+                with as_user(user), test.assertRaises(AccessError):
+                    Model.write([Model(record.id)], values)
+                test.assertEqual(
+                    Model.read([record.id], [name])[0][name], before)
