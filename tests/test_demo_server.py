@@ -4,31 +4,21 @@
 """The demo as a person meets it: a real trytond server with the web client.
 
 The demo database is built by scripts/demo.py into a temporary directory,
-the server is started on a free port with sao as its web root, and the
-tests use it the way the browser and the desktop client do: static files
-over HTTP, JSON-RPC, and the sao login form in a headless Chromium.
+the server is started on a free port with sao as its web root (the
+session-scoped ``server`` fixture of conftest.py, which test_security.py
+shares: one build and one server per run), and the tests use it the way
+the browser and the desktop client do: static files over HTTP, JSON-RPC,
+and the sao login form in a headless Chromium.
 
 Needs the web client (scripts/install_sao.sh installs it into var/sao, once),
 selenium (tests/requirements.txt) and Chromium with its driver
 (apt-get install chromium chromium-driver).
 """
-import base64
-import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.dirname(sys.executable)
-DATABASE = 'childfirst_demo'
 CHROMIUM = '/usr/bin/chromium'
 CHROMEDRIVER = '/usr/bin/chromedriver'
 
@@ -45,176 +35,6 @@ DEMO_TENDERS = {
 PUBLIC_STATES = {'published', 'closed', 'evaluation', 'moderated',
     'award_pending', 'awarded', 'contracted'}
 DRAFT_TENDER = "Support After Arrest"
-LOGINS = ['admin', 'commadmin', 'officer', 'finance', 'evaluator',
-    'evaluator2', 'provider', 'provider2', 'provider3']
-
-
-def clean_environ():
-    "Return the environment without settings meant for the module tests"
-    return {k: v for k, v in os.environ.items()
-        if not k.startswith('TRYTOND_')
-        and k not in {'DB_NAME', 'DB_CACHE'}}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('localhost', 0))
-        return sock.getsockname()[1]
-
-
-def parse_passwords(output):
-    "Return the passwords of the table that scripts/demo.py prints"
-    passwords = {}
-    for line in output.splitlines():
-        match = re.match(r'^\s+(%s)\s+(\S+)\s' % '|'.join(LOGINS), line)
-        if match:
-            passwords[match.group(1)] = match.group(2)
-    return passwords
-
-
-class Server:
-    "A running trytond and how to reach it"
-
-    def __init__(self, url, database, passwords, log):
-        self.url = url
-        self.database = database
-        self.passwords = passwords
-        self.log = log
-
-    def get(self, path):
-        with urllib.request.urlopen(self.url + path, timeout=30) as response:
-            return response.status, response.read()
-
-    def rpc(self, path, method, params, auth=None):
-        """Call method over JSON-RPC as the clients do and return the
-        response: {'result': ...} or {'error': ...}"""
-        data = json.dumps({'id': 1, 'method': method, 'params': params})
-        request = urllib.request.Request(
-            self.url + path, data=data.encode('utf-8'),
-            headers={'Content-Type': 'application/json'})
-        if auth:
-            request.add_header('Authorization', auth)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as e:
-            return {'error': ['HTTP %s' % e.code, e.reason]}
-
-    def login(self, login, password=None):
-        "Return the Authorization header of a session of login"
-        if password is None:
-            password = self.passwords[login]
-        response = self.rpc(
-            '%s/rpc/' % self.database, 'common.db.login',
-            [login, {'password': password}, 'en'])
-        assert 'result' in response, (
-            "login as %s refused: %s" % (login, response))
-        user_id, session = response['result'][:2]
-        token = base64.b64encode(
-            ('%s:%s:%s' % (login, user_id, session)).encode('utf-8'))
-        return 'Session ' + token.decode('ascii')
-
-    def call(self, auth, method, *params):
-        return self.rpc(
-            '%s/rpc/' % self.database, method, list(params), auth)
-
-
-@pytest.fixture(scope='module')
-def web_root():
-    "The web client, installed once into var/sao"
-    root = os.path.join(ROOT, 'var', 'sao')
-    subprocess.run(
-        [os.path.join(ROOT, 'scripts', 'install_sao.sh'), root], check=True)
-    return root
-
-
-def postgresql_uri():
-    "Return the PostgreSQL server the tests run on, or None for SQLite"
-    uri = os.environ.get('TRYTOND_DATABASE_URI', '')
-    if uri.startswith('postgresql'):
-        return uri
-
-
-def drop_postgresql_database(uri, name):
-    import psycopg
-    from psycopg import sql
-    conninfo = urllib.parse.urlparse(uri)._replace(path='/template1').geturl()
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(sql.SQL('DROP DATABASE IF EXISTS {}').format(
-                sql.Identifier(name)))
-
-
-@pytest.fixture(scope='module')
-def server(tmp_path_factory, web_root):
-    """The demo database built by scripts/demo.py, served by trytond: in a
-    temporary directory on SQLite, or on the PostgreSQL server of
-    TRYTOND_DATABASE_URI under a name of its own"""
-    tmp = tmp_path_factory.mktemp('demo')
-    port = free_port()
-    url = 'http://localhost:%s/' % port
-    # The project's trytond.conf, with the database, the port and the web
-    # client of this test, as ./demo does.
-    uri = postgresql_uri()
-    if uri:
-        database = '%s_test_%s' % (DATABASE, os.getpid())
-        database_section = "[database]\nuri = %s\n" % uri
-    else:
-        database = DATABASE
-        database_section = "[database]\npath = %s\n" % (tmp / 'db')
-    config = tmp / 'test.conf'
-    config.write_text(
-        database_section
-        + "\n[web]\nlisten = localhost:%s\nroot = %s\n" % (port, web_root))
-    configs = [os.path.join(ROOT, 'trytond.conf'), str(config)]
-    env = clean_environ()
-    try:
-        yield from serve(tmp, url, configs, database, env)
-    finally:
-        if uri:
-            drop_postgresql_database(uri, database)
-
-
-def serve(tmp, url, configs, database, env):
-    build = subprocess.run(
-        [sys.executable, os.path.join(ROOT, 'scripts', 'demo.py'),
-            '-c', *configs, '-d', database,
-            '--users-file', str(tmp / 'demo-users.txt'), '--url', url],
-        env=env, cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True,
-        text=True, timeout=300)
-    assert build.returncode == 0, (
-        "scripts/demo.py failed:\n%s\n%s" % (build.stdout, build.stderr))
-    passwords = parse_passwords(build.stdout)
-    assert set(passwords) == set(LOGINS), (
-        "scripts/demo.py did not print every password:\n%s" % build.stdout)
-
-    log = tmp / 'server.log'
-    with open(log, 'w') as log_file:
-        process = subprocess.Popen(
-            [os.path.join(BIN, 'trytond'), '-c', *configs, '-d', database],
-            env=env, cwd=tmp, stdin=subprocess.DEVNULL, stdout=log_file,
-            stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail("trytond stopped at start:\n%s" % log.read_text())
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        "trytond did not answer on %s:\n%s"
-                        % (url, log.read_text()))
-                time.sleep(0.2)
-        yield Server(url, database, passwords, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_index_and_assets(server):
