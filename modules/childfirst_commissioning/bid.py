@@ -75,8 +75,11 @@ class Bid(
     currency = fields.Function(
         fields.Many2One('currency.currency', "Currency"),
         'on_change_with_currency')
+    # Lazy: evaluators may not read it (field access), and a client that
+    # reads a bid's eager fields must not fail for them
     price = Monetary(
         "Price", currency='currency', digits='currency', states=_states,
+        loading='lazy',
         help="The total price over the contract. Sealed until the tender "
         "closes.")
     responses = fields.One2Many(

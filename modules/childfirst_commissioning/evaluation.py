@@ -347,15 +347,18 @@ class BidResponse(metaclass=PoolMeta):
         fields.Numeric("Mean Score", digits=(16, 2)), 'get_score_values')
     spread = fields.Function(
         fields.Integer("Spread"), 'get_score_values')
+    # Lazy: only officers, finance and administrators read the moderation
+    # (field access), and a client reading a response's eager fields must
+    # not fail for the others
     moderated_score = fields.Numeric(
-        "Moderated Score", digits=(16, 2),
+        "Moderated Score", digits=(16, 2), loading='lazy',
         states={
             'readonly': Eval('tender_state') != 'evaluation',
             'invisible': Eval('method') != 'scored',
             },
         help="Agreed at moderation when the evaluators' scores differ.")
     moderation_rationale = fields.Text(
-        "Moderation Rationale",
+        "Moderation Rationale", loading='lazy',
         states={
             'readonly': Eval('tender_state') != 'evaluation',
             'invisible': Eval('method') != 'scored',
