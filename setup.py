@@ -30,7 +30,24 @@ setup(
     long_description=read('README.md'),
     long_description_content_type='text/markdown',
     license='GPL-3.0-or-later',
-    python_requires='>=3.9',
+    python_requires='>=3.10',
+    classifiers=[
+        'Development Status :: 4 - Beta',
+        'Environment :: Plugins',
+        'Framework :: Tryton',
+        'Intended Audience :: Developers',
+        'Intended Audience :: Legal Industry',
+        'License :: OSI Approved :: '
+        'GNU General Public License v3 or later (GPLv3+)',
+        'Natural Language :: English',
+        'Operating System :: OS Independent',
+        'Programming Language :: Python :: 3',
+        'Programming Language :: Python :: 3.10',
+        'Programming Language :: Python :: 3.11',
+        'Programming Language :: Python :: 3.12',
+        'Programming Language :: Python :: 3.13',
+        'Topic :: Office/Business',
+        ],
     package_dir={'trytond.modules.%s' % MODULE: MODULE_DIR},
     packages=[
         'trytond.modules.%s' % MODULE,
@@ -38,7 +55,8 @@ setup(
         ],
     package_data={
         'trytond.modules.%s' % MODULE: [
-            'tryton.cfg', 'view/*.xml', '*.xml', 'locale/*.po', 'data/*'],
+            'tryton.cfg', 'view/*.xml', '*.xml', 'icons/*.svg',
+            'locale/*.po', 'data/*'],
         'trytond.modules.%s.tests' % MODULE: ['*.rst'],
         },
     install_requires=[
@@ -46,14 +64,15 @@ setup(
         'trytond_company>=8.0,<8.1',
         'trytond_party>=8.0,<8.1',
         'trytond_currency>=8.0,<8.1',
-        'proteus>=8.0,<8.1',
         'reportlab>=4.0',
         'python-sql>=1.5',
         ],
     extras_require={
         'PostgreSQL': [
             'trytond[PostgreSQL]>=8.0,<8.1', 'psycopg[binary,pool]>=3.2'],
-        'test': ['pytest>=8', 'hypothesis>=6'],
+        # The demo database and the benchmark are proteus scripts
+        'demo': ['proteus>=8.0,<8.1'],
+        'test': ['proteus>=8.0,<8.1', 'pytest>=8', 'hypothesis>=6'],
         },
     zip_safe=False,
     entry_points={
