@@ -618,28 +618,24 @@ def sealed(server, rpc, undo, demo):
                         [('origin', '=', ref('commissioning.bid',
                                     bid['id']))], ['id']))]
             resource = ref('commissioning.bid', bid['id'])
-            response = rpc.create(login, 'ir.attachment', [{
-                        'name': 'sealed-plan-%s.txt' % login,
-                        'resource': resource, 'type': 'data',
-                        'data': values['attachment']}])
-            if 'error' in response:
-                bid['problems'].append(
-                    "the bidder could not attach a file to its own bid: "
-                    "%s -> %s" % (response['_call'],
-                        describe_error(response)))
-                bid['attachments'] = []
-            else:
-                bid['attachments'] = response['result']
-            response = rpc.create(login, 'ir.note', [{
-                        'resource': resource, 'message': values['note']}])
-            if 'error' in response:
-                bid['problems'].append(
-                    "the bidder could not add a note to its own bid: "
-                    "%s -> %s" % (response['_call'],
-                        describe_error(response)))
-                bid['notes'] = []
-            else:
-                bid['notes'] = response['result']
+            for key, model, what, record in [
+                    ('attachments', 'ir.attachment', "attach a file to", {
+                            'name': 'sealed-plan-%s.txt' % login,
+                            'resource': resource, 'type': 'data',
+                            'data': values['attachment']}),
+                    ('notes', 'ir.note', "add a note to", {
+                            'resource': resource,
+                            'message': values['note']}),
+                    ]:
+                response = rpc.create(login, model, [record])
+                if 'error' in response:
+                    bid['problems'].append(
+                        "the bidder could not %s its own bid: %s -> %s" % (
+                            what, response['_call'],
+                            describe_error(response)))
+                    bid[key] = []
+                else:
+                    bid[key] = response['result']
             if values['submit']:
                 response = rpc(
                     login, 'commissioning.bid', 'submit', [bid['id']])

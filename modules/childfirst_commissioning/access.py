@@ -176,7 +176,7 @@ def _checked():
     return bool(transaction.user and transaction.check_access)
 
 
-class ResourceAccessMixin:
+class ResourceExportMixin:
     "Attachments and notes are exported only when they can be read"
     __slots__ = ()
 
@@ -186,11 +186,11 @@ class ResourceAccessMixin:
         return super().export_data(records, fields_names, header=header)
 
 
-class Attachment(ResourceAccessMixin, metaclass=PoolMeta):
+class Attachment(ResourceExportMixin, metaclass=PoolMeta):
     __name__ = 'ir.attachment'
 
 
-class Note(ResourceAccessMixin, metaclass=PoolMeta):
+class Note(ResourceExportMixin, metaclass=PoolMeta):
     __name__ = 'ir.note'
 
 

@@ -16,7 +16,8 @@ from trytond.model import Model, ModelSQL, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice, is_instance_method
-from trytond.transaction import Transaction, inactive_records
+from trytond.transaction import (
+    Transaction, inactive_records, without_check_access)
 
 from .exceptions import (
     CriterionValidationError, InputError, InputRangeError,
@@ -462,7 +463,7 @@ def _existing_ids(Model, ids):
                     where=fields.SQL_OPERATORS['in'](table.id, list(sub_ids))))
             found.update(i for i, in cursor)
         return found
-    with inactive_records(), Transaction().set_context(_check_access=False):
+    with inactive_records(), without_check_access():
         return {r.id for r in Model.search([('id', 'in', list(ids))])}
 
 
