@@ -10,7 +10,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import AwardError
-from .tender import bullets, checklist_text
+from .gate import bullets, checklist_text
 
 
 def add_working_days(date, days):

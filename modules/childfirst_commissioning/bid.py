@@ -18,7 +18,8 @@ from .collaboration import CollaborationOriginMixin
 from .common import InputMixin, check_fixed
 from .exceptions import (
     BidSubmissionError, LockedError, RelationError, WithdrawError)
-from .tender import STATES as TENDER_STATES, bullets
+from .gate import bullets
+from .tender import STATES as TENDER_STATES
 
 BID_STATES = [
     ('draft', "Draft"),

@@ -23,7 +23,7 @@ from .common import (
     check_ranges, number)
 from .exceptions import (
     ContractError, ContractValidationError, LockedError, RelationError)
-from .tender import check_gate, checklist_text
+from .gate import check_gate, checklist_text
 
 FREQUENCIES = [
     ('monthly', "Monthly"),

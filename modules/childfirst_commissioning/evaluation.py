@@ -23,7 +23,7 @@ from .access import AccessMixin
 from .common import InputMixin, numeric
 from .exceptions import (
     EvaluationError, LockedError, RelationError, ScoreError)
-from .tender import check_gate, checklist_text
+from .gate import check_gate, checklist_text
 
 ROLES = [
     ('officer', "Officer"),

@@ -24,7 +24,7 @@ from .contract import RATINGS, monitoring_periods, rate
 from .exceptions import (
     LockedError, RelationError, ReturnError, ReturnValidationError,
     SegregationError)
-from .tender import check_gate, checklist_text
+from .gate import check_gate, checklist_text
 
 DIMENSIONS = [
     ('ethnicity', "Ethnicity"),

@@ -12,7 +12,7 @@ from .access import AccessMixin
 from .common import InputMixin, number
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
-from .tender import check_gate, checklist_text
+from .gate import check_gate, checklist_text
 
 # What the workflow writes once a payment has left planned
 WORKFLOW_FIELDS = {

@@ -24,6 +24,7 @@ from .common import (
 from .exceptions import (
     ApprovalError, CloseError, LockedError, PublishError, TenderDesignError,
     TenderValidationError)
+from .gate import check_gate, checklist_text
 
 STATES = [
     ('draft', "Draft"),
@@ -45,33 +46,6 @@ PUBLIC_STATES = [
 # The fields the workflow writes itself, whatever the state
 WORKFLOW_FIELDS = {
     'state', 'requested_by', 'approved_by', 'published_at', 'closed_at'}
-
-
-def checklist_text(checks):
-    "Return the checklist as text, a line per check and per failure"
-    lines = []
-    for label, failures in checks:
-        lines.append(("✗ " if failures else "✓ ") + label)
-        lines.extend("    – " + f for f in failures)
-    return "\n".join(lines)
-
-
-def bullets(failures):
-    "Return the failures as a bulleted list for a gate's message"
-    return "\n".join("• " + f for f in failures)
-
-
-def failures_text(checks):
-    "Return every failure of the checks as a bulleted list"
-    return bullets(f for _, failures in checks for f in failures)
-
-
-def check_gate(error, message, checks, **values):
-    """Raise error with the message message of the module when any check
-    fails, listing every failure"""
-    if any(f for _, f in checks):
-        raise error(gettext('childfirst_commissioning.' + message,
-                failures=failures_text(checks), **values))
 
 
 class Tender(
