@@ -111,3 +111,7 @@ class MissingRecordError(InputError):
 
 class RelationError(InputError):
     "A value names a record of another tender, bid, contract or return."
+
+
+class EvaluationIncompleteError(GateError):
+    "A report was asked for before the evaluation of its tender completed."

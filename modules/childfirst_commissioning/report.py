@@ -23,13 +23,13 @@ from reportlab.platypus import (
     KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table,
     TableStyle)
 
-from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction
 
 from .bid import is_provider_user
+from .exceptions import EvaluationIncompleteError
 
 # The tender states in which the evaluation is complete
 COMPLETE_STATES = ['moderated', 'award_pending', 'awarded', 'contracted']
@@ -43,10 +43,6 @@ HEADER_BACKGROUND = colors.HexColor('#e4ebf2')
 RULE_COLOR = colors.HexColor('#9aa7b4')
 MUTED = colors.HexColor('#555f69')
 DASH = "—"
-
-
-class EvaluationIncompleteError(UserError):
-    "A report was asked for before the evaluation of its tender completed."
 
 
 @functools.cache

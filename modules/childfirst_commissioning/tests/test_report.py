@@ -8,7 +8,7 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from trytond.model.exceptions import AccessError
-from trytond.modules.childfirst_commissioning.report import (
+from trytond.modules.childfirst_commissioning.exceptions import (
     EvaluationIncompleteError)
 from trytond.modules.childfirst_commissioning.tests import (
     test_evaluation as evaluation)
