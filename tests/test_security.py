@@ -1789,6 +1789,19 @@ def test_workflow_attack(rpc, undo, demo, sealed, fields_of, request,
 
 
 @pytest.mark.parametrize('attacker', ROLES)
+def test_ranking_write(rpc, undo, demo, sealed, attacker):
+    """Nobody writes a bid's ranking, through which the evaluation stores
+    the scores and ranks of all the bids of a tender"""
+    record = sealed['provider']['id']
+    ranking = {'eligible': True, 'exclusion_reason': None,
+        'child_first_score': '100', 'price_score': '100',
+        'total_score': '100', 'rank': 1}
+    attack_write(rpc, undo, 'commissioning.bid', record, 'provider',
+        attacker, ValuesOf(['rank', 'eligible', 'total_score'],
+            lambda row: {'ranking': {str(record): ranking}}))
+
+
+@pytest.mark.parametrize('attacker', ROLES)
 def test_create_tender_with_state(rpc, undo, attacker):
     "A tender cannot be created already published"
     response = rpc.create(attacker, 'commissioning.tender', [{

@@ -12,8 +12,7 @@ from collections import defaultdict
 
 from trytond.pool import Pool, PoolMeta
 from trytond.tools.domain_inversion import is_leaf
-from trytond.transaction import (
-    Transaction, check_access, without_check_access)
+from trytond.transaction import Transaction, check_access, without_check_access
 
 RELATIONAL = {'many2one', 'one2one', 'one2many', 'many2many', 'reference'}
 

@@ -1,40 +1,37 @@
 # This file is part of Child First commissioning for Tryton.
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
+"""The bids of providers: sealed until their tender closes, submitted
+through a gate, ranked once evaluated."""
 import datetime as dt
 
+from sql import Cast, Column, Values
 from sql.aggregate import Count
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
-from .common import InputMixin, check_fixed
+from .common import state_button
 from .exceptions import (
-    BidSubmissionError, LockedError, RelationError, WithdrawError)
-from .gate import bullets
-from .tender import STATES as TENDER_STATES
+    BidSubmissionError, BidValidationError, LockedError, RelationError,
+    WithdrawError)
+from .gate import check, check_gate, checklist_text, message
+from .ranking import RANKING_FIELDS
+from .states import BID_STATES, DEAD_STATES, LIVE_STATES, TENDER_STATES
+from .validation import InputMixin
 
-BID_STATES = [
-    ('draft', "Draft"),
-    ('submitted', "Submitted"),
-    ('withdrawn', "Withdrawn"),
-    ('void', "Void"),
-    ('awarded', "Awarded"),
-    ('unsuccessful', "Unsuccessful"),
-    ]
-# A provider has at most one live bid per tender
-LIVE_STATES = ['draft', 'submitted']
-# The tender states in which bids are no longer sealed (bid.xml's rules)
-UNSEALED_STATES = [
-    'closed', 'evaluation', 'moderated', 'award_pending', 'awarded',
-    'contracted']
+# The bids stored per statement: 7 parameters each, below the 32,766 of
+# SQLite and the 65,535 of PostgreSQL
+RANKING_CHUNK = 4000
 
 
 def is_provider_user():
@@ -98,6 +95,11 @@ class Bid(
     price_score = fields.Numeric("Price Score", digits=(16, 2), readonly=True)
     total_score = fields.Numeric("Total Score", digits=(16, 2), readonly=True)
     rank = fields.Integer("Rank", readonly=True)
+    submission_checklist = fields.Function(
+        fields.Text("Submission Checklist"), 'get_submission_checklist')
+    # The ranking of the tender's bids, written for all of them at once
+    ranking = fields.Function(
+        fields.Dict(None, "Ranking"), 'get_ranking', setter='set_ranking')
     tender_state = fields.Function(
         fields.Selection(TENDER_STATES, "Tender State"),
         'on_change_with_tender_state')
@@ -130,16 +132,8 @@ class Bid(
             ('submitted', 'unsuccessful'),
             }
         cls._buttons.update({
-                'submit': {
-                    'invisible': Eval('state') != 'draft',
-                    'icon': 'tryton-forward',
-                    'depends': ['state'],
-                    },
-                'withdraw': {
-                    'invisible': Eval('state') != 'submitted',
-                    'icon': 'tryton-back',
-                    'depends': ['state'],
-                    },
+                'submit': state_button(['draft'], 'tryton-forward'),
+                'withdraw': state_button(['submitted'], 'tryton-back'),
                 })
 
     @classmethod
@@ -182,7 +176,7 @@ class Bid(
     def view_attributes(cls):
         return super().view_attributes() + [
             ('/tree', 'visual',
-                If(Eval('state').in_(['withdrawn', 'void', 'unsuccessful']),
+                If(Eval('state').in_(DEAD_STATES),
                     'muted', '')),
             ]
 
@@ -239,7 +233,7 @@ class Bid(
                 where=table.state.in_(LIVE_STATES)
                 & table.tender.in_(list({t for t, _ in wanted}))))
         for tender, provider in set(cursor) & wanted:
-            raise BidSubmissionError(gettext(
+            raise BidValidationError(gettext(
                     'childfirst_commissioning.msg_bid_live',
                     provider=Party(provider).rec_name,
                     tender=Tender(tender).rec_name))
@@ -257,7 +251,7 @@ class Bid(
             return
         for bid in bids:
             if bid.price is not None and bid.price <= 0:
-                raise BidSubmissionError(gettext(
+                raise BidValidationError(gettext(
                         'childfirst_commissioning.msg_bid_price',
                         bid=bid.rec_name))
 
@@ -283,7 +277,7 @@ class Bid(
         duplicates = set(cursor)
         for bid in live:
             if (bid.tender.id, bid.provider.id) in duplicates:
-                raise BidSubmissionError(gettext(
+                raise BidValidationError(gettext(
                         'childfirst_commissioning.msg_bid_live',
                         provider=bid.provider.rec_name,
                         tender=bid.tender.rec_name))
@@ -317,9 +311,38 @@ class Bid(
     @classmethod
     def _workflow_fields(cls):
         "The fields the workflow and the evaluation write themselves"
-        return {
-            'state', 'submitted_at', 'eligible', 'exclusion_reason',
-            'child_first_score', 'price_score', 'total_score', 'rank'}
+        return {'state', 'submitted_at', 'ranking'} | set(RANKING_FIELDS)
+
+    @classmethod
+    def get_ranking(cls, bids, name):
+        return {b.id: None for b in bids}
+
+    @classmethod
+    def set_ranking(cls, bids, name, ranking):
+        """Store ranking, {bid id: values of RANKING_FIELDS}, in one UPDATE
+        from a list of values per RANKING_CHUNK bids"""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        formats = [cls._fields[n].sql_format for n in RANKING_FIELDS]
+        ids = [b.id for b in bids if b.id in ranking]
+        for sub_ids in grouped_slice(ids, RANKING_CHUNK):
+            values = Values([[id_] + [f(ranking[id_][n])
+                        for n, f in zip(RANKING_FIELDS, formats)]
+                    for id_ in sub_ids])
+            cursor.execute(*table.update(
+                    [Column(table, n) for n in RANKING_FIELDS],
+                    [cls._ranking_column(values, i, n)
+                        for i, n in enumerate(RANKING_FIELDS, 2)],
+                    from_=[values],
+                    where=table.id == Column(values, 'column1')))
+
+    @classmethod
+    def _ranking_column(cls, values, index, name):
+        column = Column(values, 'column%s' % index)
+        if backend.name == 'postgresql':
+            # A column of NULLs only would be text
+            column = Cast(column, cls._fields[name].sql_type().base)
+        return column
 
     def check_evidence_editable(self):
         if self.state != 'draft':
@@ -331,74 +354,72 @@ class Bid(
     def copy(cls, bids, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('state', cls.default_state())
-        for name in ['submitted_at', 'eligible', 'exclusion_reason',
-                'child_first_score', 'price_score', 'total_score', 'rank']:
+        for name in ['submitted_at'] + RANKING_FIELDS:
             default.setdefault(name)
         return super().copy(bids, default=default)
 
     # The bid submission gate
 
     def submission_checks(self):
-        """Return the failing checks of the bid submission gate, each a
-        sentence the provider can act on"""
-        failures = []
+        "Return the checks of the bid submission gate"
         tender = self.tender
-        now = dt.datetime.now()
-        if tender.state != 'published':
-            failures.append(gettext(
-                    'childfirst_commissioning.msg_bid_check_published',
-                    tender=tender.rec_name))
-        elif tender.submission_deadline and tender.submission_deadline <= now:
-            failures.append(gettext(
-                    'childfirst_commissioning.msg_bid_check_deadline',
-                    tender=tender.rec_name,
-                    deadline=tender.submission_deadline.replace(
-                        microsecond=0)))
-        answered = {r.criterion.id for r in self.responses
-            if r.response and r.response.strip()}
-        for criterion in tender.criteria:
-            if criterion.method == 'price':
-                continue
-            if criterion.id not in answered:
-                failures.append(gettext(
-                        'childfirst_commissioning.msg_bid_check_answer',
-                        criterion=criterion.name))
-        if not self.price or self.price <= 0:
-            failures.append(gettext(
-                    'childfirst_commissioning.msg_bid_check_price'))
+        checks = [
+            check('msg_bid_label_open', self.open_failures()),
+            check('msg_bid_label_answers', [
+                    message('msg_bid_check_answer', criterion=c.name)
+                    for c in tender.criteria
+                    if c.method != 'price' and c not in self.answered()]),
+            check('msg_bid_label_price', [] if self.price and self.price > 0
+                else [message('msg_bid_check_price')]),
+            ]
         evidence = [c for c in tender.criteria if c.evidence_required]
         if evidence:
-            for failure in self.collaboration_evidence_checks():
-                failures.append(gettext(
-                        'childfirst_commissioning.msg_bid_check_evidence',
-                        criterion=evidence[0].name, failure=failure))
-        return failures
+            checks.append(check('msg_bid_label_evidence', [
+                        message('msg_bid_check_evidence',
+                            criterion=evidence[0].name, failure=failure)
+                        for failure in self.collaboration_evidence_checks()]))
+        return checks
+
+    def open_failures(self):
+        "The tender is published and its deadline has not passed"
+        tender, now = self.tender, dt.datetime.now()
+        if tender.state != 'published':
+            return [message('msg_bid_check_published', tender=tender.rec_name)]
+        elif tender.submission_deadline and tender.submission_deadline <= now:
+            return [message('msg_bid_check_deadline', tender=tender.rec_name,
+                    deadline=tender.submission_deadline.replace(
+                        microsecond=0))]
+        return []
+
+    def answered(self):
+        "Return the criteria this bid answers"
+        return {r.criterion for r in self.responses
+            if r.response and r.response.strip()}
+
+    @classmethod
+    def get_submission_checklist(cls, bids, name):
+        return {b.id: checklist_text(b.submission_checks())
+            if b.state == 'draft' else None for b in bids}
 
     @classmethod
     @ModelView.button
     @Workflow.transition('submitted')
     def submit(cls, bids):
         for bid in bids:
-            failures = bid.submission_checks()
-            if failures:
-                raise BidSubmissionError(gettext(
-                        'childfirst_commissioning.msg_bid_submission_gate',
-                        bid=bid.rec_name,
-                        failures=bullets(failures)))
+            check_gate(BidSubmissionError, 'msg_bid_submission_gate',
+                bid.submission_checks(), bid=bid.rec_name)
         cls.write(bids, {'submitted_at': dt.datetime.now()})
 
     @classmethod
     @ModelView.button
     @Workflow.transition('withdrawn')
     def withdraw(cls, bids):
-        now = dt.datetime.now()
         for bid in bids:
-            deadline = bid.tender.submission_deadline
-            if (bid.tender.state != 'published'
-                    or (deadline and deadline <= now)):
-                raise WithdrawError(gettext(
-                        'childfirst_commissioning.msg_bid_withdraw',
-                        bid=bid.rec_name))
+            failures = [message('msg_bid_withdraw_closed')
+                ] if bid.open_failures() else []
+            check_gate(WithdrawError, 'msg_bid_withdraw_gate', [
+                    check('msg_bid_label_withdrawable', failures)],
+                bid=bid.rec_name)
 
     @classmethod
     @Workflow.transition('void')
@@ -406,140 +427,14 @@ class Bid(
         "Void the bids still in draft when their tender closes"
         pass
 
-
-class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
-    __name__ = 'commissioning.bid.response'
-    __string__ = "Bid Response"
-
-    bid = fields.Many2One(
-        'commissioning.bid', "Bid", required=True, ondelete='CASCADE')
-    criterion = fields.Many2One(
-        'commissioning.tender.criterion', "Criterion", required=True,
-        ondelete='CASCADE', readonly=True,
-        domain=[
-            ('tender', '=', Eval('tender', -1)),
-            ])
-    tender = fields.Function(
-        fields.Many2One('commissioning.tender', "Tender"),
-        'on_change_with_tender')
-    method = fields.Function(
-        fields.Selection('get_methods', "Method"), 'on_change_with_method')
-    response = fields.Text(
-        "Response",
-        states={
-            'readonly': Eval('bid_state', 'draft') != 'draft',
-            'invisible': Eval('method') == 'price',
-            })
-    passed = fields.Boolean(
-        "Passed",
-        states={
-            'invisible': Eval('method') != 'pass_fail',
-            },
-        help="Set by an officer when assessing a pass/fail criterion.")
-    bid_state = fields.Function(
-        fields.Selection(BID_STATES, "Bid State"),
-        'on_change_with_bid_state')
+    @classmethod
+    @Workflow.transition('awarded')
+    def award(cls, bids):
+        "The bids that won their tender once finance approved the award"
+        pass
 
     @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_indexes.add(Index(t, (t.bid, Index.Range())))
-        cls._order = [('criterion.sequence', 'ASC NULLS LAST'), ('id', 'ASC')]
-
-    @classmethod
-    def get_methods(cls):
-        Criterion = Pool().get('commissioning.tender.criterion')
-        return Criterion.fields_get(['method'])['method']['selection']
-
-    @fields.depends('bid', '_parent_bid.tender')
-    def on_change_with_tender(self, name=None):
-        if self.bid and self.bid.tender:
-            return self.bid.tender.id
-
-    @fields.depends('criterion', '_parent_criterion.method')
-    def on_change_with_method(self, name=None):
-        if self.criterion:
-            return self.criterion.method
-
-    @fields.depends('bid', '_parent_bid.state')
-    def on_change_with_bid_state(self, name=None):
-        if self.bid:
-            return self.bid.state
-
-    def get_rec_name(self, name):
-        return self.criterion.rec_name if self.criterion else str(self.id)
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if mode == 'write':
-            # A response answers one criterion of one bid
-            check_fixed(
-                cls, values, ['bid', 'criterion'], 'msg_input_response_fixed')
-        return values
-
-    @classmethod
-    def validate_fields(cls, responses, field_names):
-        super().validate_fields(responses, field_names)
-        if field_names and not (field_names & {'bid', 'criterion'}):
-            return
-        cls.check_one_per_criterion(responses)
-
-    @classmethod
-    def check_one_per_criterion(cls, responses):
-        "A bid has one response per criterion: one query for all responses"
-        pool = Pool()
-        Bid = pool.get('commissioning.bid')
-        Criterion = pool.get('commissioning.tender.criterion')
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        bid_ids = list({r.bid.id for r in responses})
-        if not bid_ids:
-            return
-        cursor.execute(*table.select(
-                table.bid, table.criterion,
-                where=fields.SQL_OPERATORS['in'](table.bid, bid_ids),
-                group_by=[table.bid, table.criterion],
-                having=Count(table.id) > 1))
-        for bid, criterion in cursor:
-            raise RelationError(gettext(
-                    'childfirst_commissioning.msg_input_response_duplicate',
-                    bid=Bid(bid).rec_name,
-                    criterion=Criterion(criterion).name))
-
-    @classmethod
-    def check_modification(cls, mode, responses, values=None,
-            external=False):
-        super().check_modification(
-            mode, responses, values=values, external=external)
-        if mode == 'create':
-            return
-        fields_ = set(values or {})
-        moderation = {'moderated_score', 'moderation_rationale'}
-        officer_fields = {'passed', 'assessment'} | moderation
-        if mode == 'write' and fields_ and fields_ <= officer_fields:
-            # The bidder answers; officers assess pass/fail answers and
-            # moderate scores
-            if external and is_provider_user():
-                raise LockedError(gettext(
-                        'childfirst_commissioning.msg_response_assess'))
-            for response in responses:
-                if fields_ & {'passed', 'assessment'}:
-                    response.check_assessable()
-                if fields_ & moderation:
-                    response.check_moderatable()
-            return
-        if mode == 'write' and external and fields_ & officer_fields:
-            raise LockedError(gettext(
-                    'childfirst_commissioning.msg_response_assess'))
-        for response in responses:
-            response.bid.check_evidence_editable()
-
-    def check_assessable(self):
-        "Pass/fail answers are assessed once the tender has closed"
-        if (self.method != 'pass_fail'
-                or self.bid.tender.state not in {'closed', 'evaluation'}):
-            raise LockedError(gettext(
-                    'childfirst_commissioning.msg_response_not_assessable',
-                    response=self.rec_name, bid=self.bid.rec_name))
+    @Workflow.transition('unsuccessful')
+    def lose(cls, bids):
+        "The other submitted bids of an awarded tender"
+        pass

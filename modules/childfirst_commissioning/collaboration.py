@@ -6,8 +6,8 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 
 from .access import AccessMixin
-from .common import COUNT_MAX, InputMixin, check_ranges
 from .exceptions import CollaborationValidationError
+from .validation import COUNT_MAX, InputMixin, check_ranges
 
 METHODS = [
     ('youth_panel', "Youth Panel"),
@@ -80,7 +80,9 @@ class Collaboration(InputMixin, AccessMixin, ModelSQL, ModelView):
 
     @classmethod
     def _get_origins(cls):
-        return ['commissioning.tender', 'commissioning.bid']
+        return [
+            'commissioning.tender', 'commissioning.bid',
+            'commissioning.monitoring.return']
 
     @classmethod
     def default_consent_confirmed(cls):

@@ -4,8 +4,8 @@
 from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 
-from .common import InputMixin
 from .exceptions import ConfigurationValidationError
+from .validation import InputMixin
 
 # The range each setting may take: (field, lowest, highest)
 _RANGES = [

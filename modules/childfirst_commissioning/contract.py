@@ -12,18 +12,18 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .access import AccessMixin
-from .common import (
-    NUMBER_MAX, TENETS, CompanyCurrencyMixin, InputMixin, KpiMixin,
-    check_ranges, number)
+from .common import TENETS, CompanyCurrencyMixin, number, state_button
+from .criterion import KpiMixin
 from .exceptions import (
     ContractError, ContractValidationError, LockedError, RelationError)
-from .gate import check_gate, checklist_text
+from .gate import check, check_gate, checklist_text, message
+from .validation import NUMBER_MAX, InputMixin, check_ranges
 
 FREQUENCIES = [
     ('monthly', "Monthly"),
@@ -168,21 +168,9 @@ class Contract(
             ('active', 'terminated'),
             }
         cls._buttons.update({
-                'activate': {
-                    'invisible': Eval('state') != 'draft',
-                    'icon': 'tryton-ok',
-                    'depends': ['state'],
-                    },
-                'close': {
-                    'invisible': Eval('state') != 'active',
-                    'icon': 'tryton-lock',
-                    'depends': ['state'],
-                    },
-                'terminate': {
-                    'invisible': Eval('state') != 'active',
-                    'icon': 'tryton-cancel',
-                    'depends': ['state'],
-                    },
+                'activate': state_button(['draft'], 'tryton-ok'),
+                'close': state_button(['active'], 'tryton-lock'),
+                'terminate': state_button(['active'], 'tryton-cancel'),
                 })
 
     @classmethod
@@ -289,71 +277,40 @@ class Contract(
     # The activation gate
 
     def activation_checks(self):
-        """Return [(label, failures)] for the contract activation gate, in
-        the order of domain.md"""
-        def label(name, **values):
-            return gettext('childfirst_commissioning.' + name, **values)
+        "Return the checks of the contract activation gate"
         kpis = list(self.kpis or [])
-        checks = []
+        return [
+            check('msg_check_kpi_count_label', [] if len(kpis) >= 3
+                else [message('msg_check_kpi_count', count=len(kpis))]),
+            check('msg_check_kpi_tenet_label', tenet_failures(kpis)),
+            check('msg_check_kpi_child_experience_label', [] if any(
+                        k.category == 'child_experience' for k in kpis)
+                else [message('msg_check_kpi_child_experience')]),
+            check('msg_check_kpi_positive_label', balance_failures(kpis)),
+            check('msg_check_kpi_disaggregate_label', [] if any(
+                        k.disaggregate for k in kpis)
+                else [message('msg_check_kpi_disaggregate')]),
+            check('msg_check_payment_label', self.payment_failures()),
+            ]
 
-        failures = []
-        if len(kpis) < 3:
-            failures.append(label('msg_check_kpi_count', count=len(kpis)))
-        checks.append((label('msg_check_kpi_count_label'), failures))
-
-        failures = []
-        tenets = dict(TENETS)
-        covered = {k.tenet for k in kpis}
-        for key, tenet in TENETS:
-            if key not in covered:
-                failures.append(label('msg_check_kpi_tenet', tenet=tenet))
-        checks.append((label('msg_check_kpi_tenet_label'), failures))
-
-        failures = []
-        if not any(k.category == 'child_experience' for k in kpis):
-            failures.append(label('msg_check_kpi_child_experience'))
-        checks.append(
-            (label('msg_check_kpi_child_experience_label'), failures))
-
-        failures = []
-        count = defaultdict(int)
-        by_tenet = defaultdict(set)
-        for kpi in kpis:
-            count[kpi.category] += 1
-            if kpi.tenet:
-                by_tenet[kpi.tenet].add(kpi.category)
-        if count['positive_outcome'] < count['offence_contact']:
-            failures.append(label('msg_check_kpi_positive',
-                    positive=count['positive_outcome'],
-                    offence=count['offence_contact']))
-        for key, categories in sorted(by_tenet.items()):
-            if categories == {'offence_contact'}:
-                failures.append(label('msg_check_kpi_tenet_offence',
-                        tenet=tenets[key]))
-        checks.append((label('msg_check_kpi_positive_label'), failures))
-
-        failures = []
-        if not any(k.disaggregate for k in kpis):
-            failures.append(label('msg_check_kpi_disaggregate'))
-        checks.append((label('msg_check_kpi_disaggregate_label'), failures))
-
-        failures = []
+    def payment_failures(self):
+        """The payments add up to the value, within the contract and three
+        months after"""
         payments = list(self.payments or [])
         scheduled = sum((p.amount or 0 for p in payments), Decimal(0))
+        failures = []
         if not payments:
-            failures.append(label('msg_check_payment_none'))
+            failures.append(message('msg_check_payment_none'))
         elif scheduled != (self.value or 0):
-            failures.append(label('msg_check_payment_total',
-                    scheduled=number(scheduled),
-                    value=number(self.value)))
+            failures.append(message('msg_check_payment_total',
+                    scheduled=number(scheduled), value=number(self.value)))
         for payment in payments:
             if (payment.planned_date and self.start_date and self.end_date
                     and not (self.start_date <= payment.planned_date
                         <= self.end_date + relativedelta(months=3))):
-                failures.append(label('msg_check_payment_date',
+                failures.append(message('msg_check_payment_date',
                         date=payment.planned_date))
-        checks.append((label('msg_check_payment_label'), failures))
-        return checks
+        return failures
 
     @classmethod
     def get_activation_checklist(cls, contracts, name):
@@ -405,20 +362,23 @@ class Contract(
         Date = Pool().get('ir.date')
         today = Date.today()
         for contract in contracts:
-            if contract.end_date and contract.end_date > today:
-                raise ContractError(gettext(
-                        'childfirst_commissioning.msg_contract_close_early',
-                        contract=contract.rec_name, end=contract.end_date))
+            early = contract.end_date and contract.end_date > today
+            check_gate(ContractError, 'msg_contract_close_gate', [
+                    check('msg_contract_label_ended', [message(
+                                'msg_contract_close_early',
+                                end=contract.end_date)] if early else [])],
+                contract=contract.rec_name)
 
     @classmethod
     @ModelView.button
     @Workflow.transition('terminated')
     def terminate(cls, contracts):
         for contract in contracts:
-            if not (contract.termination_reason or '').strip():
-                raise ContractError(gettext(
-                        'childfirst_commissioning.msg_contract_terminate',
-                        contract=contract.rec_name))
+            reason = (contract.termination_reason or '').strip()
+            check_gate(ContractError, 'msg_contract_terminate_gate', [
+                    check('msg_contract_label_reason', [] if reason
+                        else [message('msg_contract_terminate')])],
+                contract=contract.rec_name)
 
 
 class ContractKpi(AccessMixin, KpiMixin, ModelSQL, ModelView):
@@ -542,63 +502,56 @@ class ContractKpi(AccessMixin, KpiMixin, ModelSQL, ModelView):
         check_ranges(cls, kpis, field_names, baseline=(0, NUMBER_MAX))
 
 
-class Tender(metaclass=PoolMeta):
-    __name__ = 'commissioning.tender'
+def tenet_failures(kpis):
+    "Each tenet has a KPI"
+    covered = {k.tenet for k in kpis}
+    return [message('msg_check_kpi_tenet', tenet=tenet)
+        for key, tenet in TENETS if key not in covered]
 
-    contract = fields.Function(
-        fields.Many2One('commissioning.contract', "Contract"),
-        'get_contract')
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._transitions |= {('awarded', 'contracted')}
-        cls._buttons.update({
-                'create_contract': {
-                    'invisible': Eval('state') != 'awarded',
-                    'icon': 'tryton-forward',
-                    'depends': ['state'],
-                    },
-                })
+def balance_failures(kpis):
+    """Positive outcomes outnumber offence and contact measures, and no
+    tenet is measured by offence and contact alone"""
+    count = defaultdict(int)
+    by_tenet = defaultdict(set)
+    for kpi in kpis:
+        count[kpi.category] += 1
+        if kpi.tenet:
+            by_tenet[kpi.tenet].add(kpi.category)
+    failures = []
+    if count['positive_outcome'] < count['offence_contact']:
+        failures.append(message('msg_check_kpi_positive',
+                positive=count['positive_outcome'],
+                offence=count['offence_contact']))
+    tenets = dict(TENETS)
+    for key, categories in sorted(by_tenet.items()):
+        if categories == {'offence_contact'}:
+            failures.append(message('msg_check_kpi_tenet_offence',
+                    tenet=tenets[key]))
+    return failures
 
-    @classmethod
-    def get_contract(cls, tenders, name):
-        Contract = Pool().get('commissioning.contract')
-        result = {t.id: None for t in tenders}
-        for contract in Contract.search([
-                    ('tender', 'in', [t.id for t in tenders]),
-                    ], order=[('id', 'ASC')]):
-            result[contract.tender.id] = contract.id
-        return result
 
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('contracted')
-    def create_contract(cls, tenders):
-        pool = Pool()
-        Contract = pool.get('commissioning.contract')
-        Kpi = pool.get('commissioning.contract.kpi')
-        to_save = []
-        for tender in tenders:
-            if not tender.standstill_over():
-                raise ContractError(gettext(
-                        'childfirst_commissioning.msg_standstill',
-                        tender=tender.rec_name, end=tender.standstill_end))
-            bid = tender.winning_bid
-            kpis = []
-            sequence = 0
-            for criterion in tender.criteria:
-                for template in criterion.kpi_templates:
-                    sequence += 1
-                    kpis.append(Kpi(
-                            sequence=sequence, tenet=criterion.tenet,
-                            additive=not (template.unit
-                                and '%' in template.unit),
-                            **template.kpi_values()))
-            to_save.append(Contract(
-                    name=tender.name, tender=tender, bid=bid,
-                    provider=bid.provider, company=tender.company,
-                    currency=tender.currency, value=bid.price,
-                    start_date=tender.contract_start,
-                    end_date=tender.contract_end, kpis=kpis))
-        Contract.save(to_save)
+def contracts_for(tenders):
+    """Return the draft contracts of the awarded tenders, with the KPIs of
+    their criteria's templates"""
+    Contract = Pool().get('commissioning.contract')
+    return [Contract(
+            name=t.name, tender=t, bid=t.winning_bid,
+            provider=t.winning_bid.provider, company=t.company,
+            currency=t.currency, value=t.winning_bid.price,
+            start_date=t.contract_start, end_date=t.contract_end,
+            kpis=contract_kpis(t))
+        for t in tenders]
+
+
+def contract_kpis(tender):
+    "Return the KPIs of the contract of tender, from its KPI templates"
+    Kpi = Pool().get('commissioning.contract.kpi')
+    kpis = []
+    for criterion in tender.criteria:
+        for template in criterion.kpi_templates:
+            kpis.append(Kpi(
+                    sequence=len(kpis) + 1, tenet=criterion.tenet,
+                    additive=not (template.unit and '%' in template.unit),
+                    **template.kpi_values()))
+    return kpis

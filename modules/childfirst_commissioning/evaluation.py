@@ -1,29 +1,19 @@
 # This file is part of Child First commissioning for Tryton.
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
-from collections import defaultdict
-from decimal import Decimal
-
-from sql import Cast, Column, Literal, Null, Values
-from sql.aggregate import Avg, Count, Max, Min, Sum
-from sql.conditionals import Case, Coalesce
-from sql.functions import CurrentTimestamp
-
-from trytond import backend
+"""Who evaluates a tender, their scores, and the gates that start and
+complete its evaluation."""
 from trytond.i18n import gettext
-from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError
-from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Bool, Eval
-from trytond.tools import grouped_slice
+from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .access import AccessMixin
-from .common import InputMixin, numeric
-from .exceptions import (
-    EvaluationError, LockedError, RelationError, ScoreError)
-from .gate import check_gate, checklist_text
+from .exceptions import LockedError, RelationError, ScoreError
+from .gate import check, checklist_text, message
+from .validation import InputMixin
 
 ROLES = [
     ('officer', "Officer"),
@@ -35,27 +25,6 @@ CONFLICT_STATES = [
     ('none', "No Conflict"),
     ('declared', "Conflict Declared"),
     ]
-# The tender states after which evaluators see each other's scores
-REVEALED_STATES = ['moderated', 'award_pending', 'awarded', 'contracted']
-CENT = Decimal('0.01')
-# The bids stored per statement: 7 parameters each, below the 32,766 of
-# SQLite and the 65,535 of PostgreSQL
-RANKING_CHUNK = 4000
-
-
-def _decimal(value):
-    "Return a number read from the database as a Decimal"
-    if value is None:
-        return Decimal(0)
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(value)
-
-
-def quantize(value):
-    if value is None:
-        return None
-    return Decimal(str(value)).quantize(CENT)
 
 
 class TenderEvaluator(
@@ -338,572 +307,101 @@ class Score(InputMixin, AccessMixin, ModelSQL, ModelView):
                     bid=bid.rec_name))
 
 
-class BidResponse(metaclass=PoolMeta):
-    __name__ = 'commissioning.bid.response'
-
-    scores = fields.One2Many(
-        'commissioning.score', 'response', "Scores", readonly=True)
-    mean_score = fields.Function(
-        fields.Numeric("Mean Score", digits=(16, 2)), 'get_score_values')
-    spread = fields.Function(
-        fields.Integer("Spread"), 'get_score_values')
-    # Lazy: only officers, finance and administrators read the moderation
-    # (field access), and a client reading a response's eager fields must
-    # not fail for the others
-    moderated_score = fields.Numeric(
-        "Moderated Score", digits=(16, 2), loading='lazy',
-        states={
-            'readonly': Eval('tender_state') != 'evaluation',
-            'invisible': Eval('method') != 'scored',
-            },
-        help="Agreed at moderation when the evaluators' scores differ.")
-    moderation_rationale = fields.Text(
-        "Moderation Rationale", loading='lazy',
-        states={
-            'readonly': Eval('tender_state') != 'evaluation',
-            'invisible': Eval('method') != 'scored',
-            'required': Bool(Eval('moderated_score')),
-            })
-    final_score = fields.Function(
-        fields.Numeric("Final Score", digits=(16, 2)), 'get_score_values')
-    weighted_score = fields.Function(
-        fields.Numeric("Weighted Score", digits=(16, 2)), 'get_score_values')
-    tender_state = fields.Function(
-        fields.Selection('get_tender_states', "Tender State"),
-        'on_change_with_tender_state')
-
-    @classmethod
-    def get_tender_states(cls):
-        Tender = Pool().get('commissioning.tender')
-        return Tender.fields_get(['state'])['state']['selection']
-
-    @fields.depends('bid', '_parent_bid.tender')
-    def on_change_with_tender_state(self, name=None):
-        if self.bid and self.bid.tender:
-            return self.bid.tender.state
-
-    @classmethod
-    def score_aggregates(cls, response_ids):
-        """Return {response id: (count, mean, spread)} of the scores of
-        the responses, in one query"""
-        Score = Pool().get('commissioning.score')
-        score = Score.__table__()
-        cursor = Transaction().connection.cursor()
-        result = {}
-        if not response_ids:
-            return result
-        cursor.execute(*score.select(
-                score.response, Count(score.id), Avg(score.score),
-                Max(score.score) - Min(score.score),
-                where=fields.SQL_OPERATORS['in'](
-                    score.response, list(response_ids)),
-                group_by=score.response))
-        for response, count, mean, spread in cursor:
-            result[response] = (count, quantize(mean), spread)
-        return result
-
-    @classmethod
-    def scores_revealed(cls, responses):
-        """Return the ids of the responses whose scores together the user
-        may see: all of them for officers, finance and administrators; for
-        evaluators and bidders, once evaluation is complete"""
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        User = pool.get('res.user')
-        if not Transaction().user:
-            return {r.id for r in responses}
-        staff = {ModelData.get_id('childfirst_commissioning', name)
-            for name in ['group_commissioning', 'group_commissioning_admin',
-                'group_commissioning_finance']}
-        if staff & set(User.get_groups()):
-            return {r.id for r in responses}
-        return {r.id for r in responses
-            if r.bid.tender.state in REVEALED_STATES}
-
-    @classmethod
-    def get_score_values(cls, responses, names):
-        pool = Pool()
-        Configuration = pool.get('commissioning.configuration')
-        score_max = Decimal(Configuration(1).score_max)
-        revealed = cls.scores_revealed(responses)
-        aggregates = cls.score_aggregates(revealed)
-        result = {n: {} for n in names}
-        for response in responses:
-            if response.id not in revealed:
-                # Another evaluator's score would show through
-                for name in names:
-                    result[name][response.id] = None
-                continue
-            count, mean, spread = aggregates.get(response.id, (0, None, None))
-            final = (response.moderated_score
-                if response.moderated_score is not None else mean)
-            weighted = None
-            if final is not None and response.criterion.method == 'scored':
-                weighted = quantize(
-                    final / score_max * (response.criterion.weight or 0))
-            values = {
-                'mean_score': mean,
-                'spread': spread,
-                'final_score': quantize(final),
-                'weighted_score': weighted,
-                }
-            for name in names:
-                result[name][response.id] = values[name]
-        return result
-
-    assessment = fields.Selection([
-            (None, "Not Assessed"),
-            ('passed', "Passed"),
-            ('failed', "Failed"),
-            ], "Assessment",
-        states={
-            'invisible': Eval('method') != 'pass_fail',
-            'readonly': ~Eval('tender_state').in_(['closed', 'evaluation']),
-            },
-        help="The officer's assessment of a pass/fail answer. It sets "
-        "\"Passed\".")
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if mode == 'write':
-            if values.get('assessment'):
-                values['passed'] = values['assessment'] == 'passed'
-            elif 'passed' in values:
-                values['assessment'] = (
-                    'passed' if values['passed'] else 'failed')
-        return values
-
-    def check_moderatable(self):
-        "Moderated scores are agreed during evaluation, on scored criteria"
-        if (self.method != 'scored'
-                or self.bid.tender.state != 'evaluation'):
-            raise LockedError(gettext(
-                    'childfirst_commissioning.msg_response_not_moderatable',
-                    response=self.rec_name, bid=self.bid.rec_name))
-
-    @classmethod
-    def validate_fields(cls, responses, field_names):
-        super().validate_fields(responses, field_names)
-        if field_names and not (field_names & {
-                    'moderated_score', 'moderation_rationale'}):
-            return
-        Configuration = Pool().get('commissioning.configuration')
-        score_max = Configuration(1).score_max
-        for response in responses:
-            moderated = response.moderated_score
-            if moderated is None:
-                continue
-            if not (0 <= moderated <= score_max):
-                raise ScoreError(gettext(
-                        'childfirst_commissioning.msg_moderated_range',
-                        score=moderated, score_max=score_max))
-            if not (response.moderation_rationale or '').strip():
-                raise ScoreError(gettext(
-                        'childfirst_commissioning.msg_moderation_rationale',
-                        response=response.rec_name))
+# The gates of the evaluation of a tender
 
 
-class Tender(metaclass=PoolMeta):
-    __name__ = 'commissioning.tender'
+def submitted_bids(tender):
+    "The bids of tender that are evaluated"
+    return [b for b in tender.bids if b.state == 'submitted']
 
-    evaluators = fields.One2Many(
-        'commissioning.tender.evaluator', 'tender', "Evaluators",
-        states={
-            'readonly': ~Eval('state').in_(
-                ['approved', 'published', 'closed']),
-            })
-    evaluation_checklist = fields.Function(
-        fields.Text("Evaluation Checklist"), 'get_evaluation_checklist')
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._transitions |= {
-            ('closed', 'evaluation'),
-            ('evaluation', 'moderated'),
-            ('evaluation', 'cancelled'),
-            ('moderated', 'cancelled'),
-            }
-        cls._buttons.update({
-                'start_evaluation': {
-                    'invisible': Eval('state') != 'closed',
-                    'icon': 'tryton-forward',
-                    'depends': ['state'],
-                    },
-                'complete_evaluation': {
-                    'invisible': Eval('state') != 'evaluation',
-                    'icon': 'tryton-ok',
-                    'depends': ['state'],
-                    },
-                })
-        cls._buttons['cancel']['invisible'] = ~Eval('state').in_([
-                'draft', 'pending_approval', 'approved', 'published',
-                'closed', 'evaluation', 'moderated'])
+def start_checks(tender):
+    "Return the checks of the start evaluation gate of tender"
+    Configuration = Pool().get('commissioning.configuration')
+    checks = [
+        check('msg_eval_label_assigned', unassigned_failures(tender)),
+        check('msg_eval_label_declared', [
+                message('msg_eval_undeclared', user=e.user.rec_name)
+                for e in tender.evaluators if e.conflict_state == 'pending']),
+        check('msg_eval_label_assessed', unassessed_failures(tender)),
+        ]
+    if Configuration(1).require_children_panel:
+        checks.append(
+            check('msg_eval_label_children_panel', panel_failures(tender)))
+    return checks
 
-    @classmethod
-    def _writable_after_draft(cls):
-        return super()._writable_after_draft() | {'evaluators'}
 
-    def submitted_bids(self):
-        return [b for b in self.bids if b.state == 'submitted']
+def unassigned_failures(tender):
+    "Every scored criterion has an evaluator"
+    assigned = {c for e in tender.evaluators for c in e.criteria}
+    return [message('msg_eval_unassigned', criterion=c.name)
+        for c in tender.criteria
+        if c.method == 'scored' and c not in assigned]
 
-    def start_evaluation_checks(self):
-        "Return the checks of the start evaluation gate"
-        pool = Pool()
-        Configuration = pool.get('commissioning.configuration')
-        config = Configuration(1)
-        checks = []
 
-        def check(name, failures):
-            checks.append((gettext(
-                        'childfirst_commissioning.msg_eval_label_%s' % name),
-                    failures))
+def unassessed_failures(tender):
+    "Every pass/fail answer of the submitted bids is assessed"
+    return [message('msg_eval_unassessed',
+            criterion=r.criterion.name, bid=b.provider.rec_name)
+        for b in submitted_bids(tender) for r in b.responses
+        if r.criterion.method == 'pass_fail' and not r.assessment]
 
-        assigned = {c for e in self.evaluators for c in e.criteria}
-        check('assigned', [gettext(
-                        'childfirst_commissioning.msg_eval_unassigned',
-                        criterion=c.name)
-                    for c in self.criteria
-                    if c.method == 'scored' and c not in assigned])
-        check('declared', [gettext(
-                        'childfirst_commissioning.msg_eval_undeclared',
-                        user=e.user.rec_name)
-                    for e in self.evaluators
-                    if e.conflict_state == 'pending'])
-        unassessed = []
-        for bid in self.submitted_bids():
-            for response in bid.responses:
-                if (response.criterion.method == 'pass_fail'
-                        and not response.assessment):
-                    unassessed.append(gettext(
-                            'childfirst_commissioning.msg_eval_unassessed',
-                            criterion=response.criterion.name,
-                            bid=bid.provider.rec_name))
-        check('assessed', unassessed)
-        if config.require_children_panel:
-            panel = [e for e in self.evaluators
-                if e.role == 'children_panel'
-                and any(c.child_first for c in e.criteria)]
-            check('children_panel', [] if panel else [gettext(
-                            'childfirst_commissioning.msg_eval_no_panel')])
-        return checks
 
-    def complete_evaluation_checks(self):
-        "Return the checks of the complete evaluation gate"
-        pool = Pool()
-        Configuration = pool.get('commissioning.configuration')
-        Response = pool.get('commissioning.bid.response')
-        config = Configuration(1)
-        checks = []
-        bids = self.submitted_bids()
-        responses = [r for b in bids for r in b.responses
-            if r.criterion.method == 'scored']
-        scored = {(s.response.id, s.evaluator.id)
-            for r in responses for s in r.scores}
-        missing = []
-        for response in responses:
-            for evaluator in self.evaluators:
-                if (response.criterion in evaluator.criteria
-                        and response.bid not in evaluator.conflicted_bids
-                        and (response.id, evaluator.id) not in scored):
-                    missing.append(gettext(
-                            'childfirst_commissioning.msg_eval_missing_score',
-                            user=evaluator.user.rec_name,
-                            criterion=response.criterion.name,
-                            bid=response.bid.provider.rec_name))
-        checks.append((gettext(
-                    'childfirst_commissioning.msg_eval_label_scores'),
-                missing))
-        aggregates = Response.score_aggregates([r.id for r in responses])
-        unmoderated = []
-        for response in responses:
-            _, _, spread = aggregates.get(response.id, (0, None, None))
-            if (spread is not None and spread >= config.moderation_spread
-                    and (response.moderated_score is None
-                        or not (response.moderation_rationale or '').strip())):
-                unmoderated.append(gettext(
-                        'childfirst_commissioning.msg_eval_unmoderated',
-                        criterion=response.criterion.name,
-                        bid=response.bid.provider.rec_name,
-                        spread=spread))
-        checks.append((gettext(
-                    'childfirst_commissioning.msg_eval_label_moderation',
-                    spread=config.moderation_spread),
-                unmoderated))
-        return checks
+def panel_failures(tender):
+    "A children's panel scores at least one Child First criterion"
+    if not any(e.role == 'children_panel'
+            and any(c.child_first for c in e.criteria)
+            for e in tender.evaluators):
+        return [message('msg_eval_no_panel')]
+    return []
 
-    @classmethod
-    def get_evaluation_checklist(cls, tenders, name):
-        result = {}
-        for tender in tenders:
-            if tender.state == 'closed':
-                checks = tender.start_evaluation_checks()
-            elif tender.state == 'evaluation':
-                checks = tender.complete_evaluation_checks()
-            else:
-                checks = None
-            result[tender.id] = checklist_text(checks) if checks else None
-        return result
 
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('evaluation')
-    def start_evaluation(cls, tenders):
-        for tender in tenders:
-            checks = tender.start_evaluation_checks()
-            check_gate(EvaluationError, 'msg_start_evaluation_gate', checks,
-                tender=tender.rec_name)
+def complete_checks(tender):
+    "Return the checks of the complete evaluation gate of tender"
+    Configuration = Pool().get('commissioning.configuration')
+    spread = Configuration(1).moderation_spread
+    responses = [r for b in submitted_bids(tender) for r in b.responses
+        if r.criterion.method == 'scored']
+    return [
+        check('msg_eval_label_scores',
+            missing_score_failures(tender, responses)),
+        check('msg_eval_label_moderation',
+            moderation_failures(responses, spread), spread=spread),
+        ]
 
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('moderated')
-    def complete_evaluation(cls, tenders):
-        for tender in tenders:
-            checks = tender.complete_evaluation_checks()
-            check_gate(EvaluationError, 'msg_complete_evaluation_gate', checks,
-                tender=tender.rec_name)
-        cls.store_ranking(tenders)
 
-    # Scoring and ranking
+def missing_score_failures(tender, responses):
+    """Every evaluator scored each answer to the criteria assigned, except
+    for the bids they declared a conflict with"""
+    scored = {(s.response.id, s.evaluator.id)
+        for r in responses for s in r.scores}
+    return [message('msg_eval_missing_score',
+            user=e.user.rec_name, criterion=r.criterion.name,
+            bid=r.bid.provider.rec_name)
+        for r in responses for e in tender.evaluators
+        if r.criterion in e.criteria and r.bid not in e.conflicted_bids
+        and (r.id, e.id) not in scored]
 
-    @classmethod
-    def compute_ranking(cls, tenders):
-        """Return {bid id: values} with the scores, eligibility and rank of
-        the submitted bids of the tenders.
 
-        A fixed number of queries whatever the number of bids, responses
-        and scores: the scores are aggregated per response in SQL."""
-        pool = Pool()
-        Configuration = pool.get('commissioning.configuration')
-        Bid = pool.get('commissioning.bid')
-        Response = pool.get('commissioning.bid.response')
-        Criterion = pool.get('commissioning.tender.criterion')
-        if not tenders:
-            return {}
-        config = Configuration(1)
-        score_max = Decimal(config.score_max)
-        threshold = Decimal(config.child_first_threshold)
-        bid = Bid.__table__()
-        response = Response.__table__()
-        criterion = Criterion.__table__()
-        cursor = Transaction().connection.cursor()
-        tender_ids = [t.id for t in tenders]
-        budgets = {t.id: t.budget for t in tenders}
-        templates = {}
+def moderation_failures(responses, spread):
+    "Every answer whose scores differ by spread or more is moderated"
+    Response = Pool().get('commissioning.bid.response')
+    aggregates = Response.score_aggregates([r.id for r in responses])
+    failures = []
+    for response in responses:
+        _, _, difference = aggregates.get(response.id, (0, None, None))
+        if (difference is not None and difference >= spread
+                and (response.moderated_score is None
+                    or not (response.moderation_rationale or '').strip())):
+            failures.append(message('msg_eval_unmoderated',
+                    criterion=response.criterion.name,
+                    bid=response.bid.provider.rec_name, spread=difference))
+    return failures
 
-        def reason(name, **values):
-            "Format an exclusion reason, translating each message once"
-            if name not in templates:
-                templates[name] = gettext(
-                    'childfirst_commissioning.' + name,
-                    **{k: '{%s}' % k for k in values})
-            return templates[name].format(**values)
 
-        # The criteria of the tenders
-        cursor.execute(*criterion.select(
-                criterion.id, criterion.tender, criterion.name,
-                criterion.tenet, criterion.method, criterion.weight,
-                criterion.minimum_score,
-                where=criterion.tender.in_(tender_ids)))
-        criteria = {}
-        for row in cursor:
-            id_, tender, name, tenet, method, weight, minimum = row
-            criteria[id_] = {
-                'tender': tender, 'name': name, 'tenet': tenet,
-                'method': method, 'weight': Decimal(str(weight or 0)),
-                'minimum': (Decimal(str(minimum))
-                    if minimum is not None else None),
-                }
-
-        # The submitted bids, in the order of submission so that the
-        # position breaks the last ties
-        cursor.execute(*bid.select(
-                bid.id, bid.tender, numeric(bid.price),
-                where=bid.tender.in_(tender_ids)
-                & (bid.state == 'submitted'),
-                order_by=[bid.submitted_at.asc, bid.id.asc]))
-        rows = cursor.fetchall()
-        if not rows:
-            return {}
-
-        # The weighted scores of each bid, aggregated in SQL over its scored
-        # responses: the final score of a response is its moderated score,
-        # else the mean of its scores. A response without any score counts
-        # 0 and makes the bid's count of scored responses fall short.
-        Score = pool.get('commissioning.score')
-        score = Score.__table__()
-        means = score.select(
-            score.response.as_('response'), Avg(score.score).as_('mean'),
-            group_by=score.response)
-        final = Coalesce(numeric(response.moderated_score), means.mean)
-        points = final * Coalesce(numeric(criterion.weight), 0)
-        below_minimum = ((criterion.minimum_score != Null)
-            & (final < numeric(criterion.minimum_score)))
-        cursor.execute(*means.join(
-                response, condition=means.response == response.id
-                ).join(
-                criterion, condition=response.criterion == criterion.id
-                ).select(
-                response.bid,
-                Sum(points),
-                Sum(Case((criterion.tenet != Null, points), else_=0)),
-                Sum(Case((below_minimum, 1), else_=0)),
-                Count(response.id),
-                where=criterion.tender.in_(tender_ids)
-                & (criterion.method == 'scored'),
-                group_by=response.bid))
-        sums = {r[0]: r[1:] for r in cursor}
-        n_scored = defaultdict(int)
-        for crit in criteria.values():
-            if crit['method'] == 'scored':
-                n_scored[crit['tender']] += 1
-
-        # The reasons: every pass/fail answer not passed, and the scores
-        # below a minimum of the bids that have one or lack a score; the
-        # mean of those responses is looked up through the index
-        reasons = defaultdict(list)
-        below = [id_ for id_, tender, _ in rows
-            if id_ not in sums or sums[id_][2]
-            or sums[id_][3] < n_scored[tender]]
-        mean = score.select(Avg(score.score),
-            where=score.response == response.id)
-        final = Coalesce(numeric(response.moderated_score), mean, 0)
-        failing = ((criterion.method == 'pass_fail')
-            & (Coalesce(response.passed, False) == Literal(False)))
-        if below:
-            failing |= (fields.SQL_OPERATORS['in'](response.bid, below)
-                & (criterion.method == 'scored')
-                & (criterion.minimum_score != Null)
-                & (final < numeric(criterion.minimum_score)))
-        cursor.execute(*response.join(
-                criterion, condition=response.criterion == criterion.id
-                ).select(
-                response.bid, criterion.name, criterion.method, final,
-                numeric(criterion.minimum_score),
-                where=criterion.tender.in_(tender_ids) & failing,
-                order_by=[response.bid, criterion.sequence, criterion.id]))
-        for bid_id, name, method, final_, minimum in cursor:
-            if method == 'pass_fail':
-                reasons[bid_id].append(reason(
-                        'msg_exclusion_pass_fail', criterion=name))
-            else:
-                reasons[bid_id].append(reason(
-                        'msg_exclusion_minimum', criterion=name,
-                        score=quantize(final_ or 0),
-                        minimum=quantize(minimum)))
-
-        tenet_weight = defaultdict(Decimal)
-        price_weight = defaultdict(Decimal)
-        for crit in criteria.values():
-            if crit['method'] == 'scored' and crit['tenet']:
-                tenet_weight[crit['tender']] += crit['weight']
-            elif crit['method'] == 'price':
-                price_weight[crit['tender']] += crit['weight']
-
-        # Eligibility: [id, tender, price, weighted, child first, position,
-        # reasons] per bid, in the order of submission
-        bids = []
-        lowest = {}
-        no_scores = (0, 0, 0, 0)
-        for position, (id_, tender, price) in enumerate(rows):
-            weighted, child_first_points, _, _ = sums.get(id_, no_scores)
-            price = _decimal(price)
-            child_first = _decimal(child_first_points) / score_max
-            why = reasons.get(id_, [])
-            budget = budgets[tender]
-            if budget is not None and price > budget:
-                why.append(reason('msg_exclusion_budget',
-                        price=price, budget=budget))
-            weight = tenet_weight[tender]
-            percentage = child_first / weight * 100 if weight else 0
-            if percentage < threshold:
-                why.append(reason('msg_exclusion_child_first',
-                        percentage=quantize(percentage),
-                        threshold=threshold))
-            if not why and price > 0 and (
-                    tender not in lowest or price < lowest[tender]):
-                lowest[tender] = price
-            bids.append([id_, tender, price,
-                    _decimal(weighted) / score_max, child_first, position,
-                    why])
-
-        # Price score and total; an ineligible bid cheaper than the lowest
-        # eligible price gets no more than the full price weight
-        ranked = []
-        for values in bids:
-            tender, price = values[1], values[2]
-            if tender in lowest and price > 0:
-                weight = price_weight[tender]
-                price_score = min(lowest[tender] / price * weight, weight)
-            else:
-                price_score = Decimal(0)
-            total = values[3] + price_score
-            values.extend([price_score, total])
-            if not values[6]:
-                ranked.append(
-                    (tender, -total, -values[4], price, values[5], values))
-        ranked.sort(key=lambda r: r[:5])
-        ranks = {}
-        rank, previous = 0, None
-        for tender, *_, values in ranked:
-            rank = rank + 1 if tender == previous else 1
-            previous = tender
-            ranks[values[0]] = rank
-
-        return {
-            id_: {
-                'eligible': not why,
-                'exclusion_reason': "\n".join(why) or None,
-                'child_first_score': child_first.quantize(CENT),
-                'price_score': price_score.quantize(CENT),
-                'total_score': total.quantize(CENT),
-                'rank': ranks.get(id_),
-                }
-            for (id_, _, _, _, child_first, _, why, price_score, total)
-            in bids}
-
-    @classmethod
-    def store_ranking(cls, tenders):
-        """Store the scores and ranks on the bids so lists can sort by them.
-
-        One UPDATE from a list of values for up to RANKING_CHUNK bids, then
-        one INSERT into the bid history."""
-        pool = Pool()
-        Bid = pool.get('commissioning.bid')
-        ranking = cls.compute_ranking(tenders)
-        if not ranking:
-            return
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        bid = Bid.__table__()
-        names = ['eligible', 'exclusion_reason', 'child_first_score',
-            'price_score', 'total_score', 'rank']
-        formats = [Bid._fields[n].sql_format for n in names]
-        cast = backend.name == 'postgresql'
-
-        ids = list(ranking)
-        transaction.counter += 1
-        for cache in transaction.cache.values():
-            if Bid.__name__ in cache:
-                for id_ in ids:
-                    cache[Bid.__name__].pop(id_, None)
-        for sub_ids in grouped_slice(ids, RANKING_CHUNK):
-            values = Values([[id_] + [f(ranking[id_][n])
-                        for n, f in zip(names, formats)]
-                    for id_ in sub_ids])
-            columns = []
-            for i, name in enumerate(names, 2):
-                column = Column(values, 'column%s' % i)
-                if cast:
-                    # A column of NULLs only would be text
-                    column = Cast(
-                        column, Bid._fields[name].sql_type().base)
-                columns.append(column)
-            cursor.execute(*bid.update(
-                    [Column(bid, n) for n in names]
-                    + [bid.write_uid, bid.write_date],
-                    columns + [transaction.user, CurrentTimestamp()],
-                    from_=[values],
-                    where=bid.id == Column(values, 'column1')))
-        Bid._insert_history(ids)
+def checklist(tender):
+    "Return the live checklist of the evaluation gate tender faces next"
+    if tender.state == 'closed':
+        return checklist_text(start_checks(tender))
+    elif tender.state == 'evaluation':
+        return checklist_text(complete_checks(tender))

@@ -57,6 +57,11 @@ class BidSubmissionError(GateError):
     pass
 
 
+class BidValidationError(BidSubmissionError, ValidationError):
+    """A value of a bid keeps it from being submitted: its price, or a
+    second live bid of the same organisation."""
+
+
 class WithdrawError(GateError):
     pass
 

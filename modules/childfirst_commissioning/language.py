@@ -6,9 +6,8 @@ import re
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
-from trytond.pool import Pool
 
-from .common import InputMixin
+from .validation import InputMixin
 
 
 def term_pattern(term):
@@ -136,9 +135,3 @@ class LanguageTerm(InputMixin, DeactivableMixin, ModelSQL, ModelView):
                     where=finding.get('where', ''),
                     suggestion=finding['suggestion']))
         return lines
-
-
-def language_findings(texts):
-    "Return the Child First language findings for (label, text) pairs"
-    Term = Pool().get('commissioning.language.term')
-    return Term.find_in(texts)

@@ -3,7 +3,7 @@
 # copyright notices and license terms.
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 
-from .common import CriterionMixin, KpiMixin
+from .criterion import CriterionMixin, KpiMixin
 
 
 class LibraryCriterion(

@@ -3,28 +3,25 @@
 # copyright notices and license terms.
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
 
 from sql import Literal, Null
-from sql.operators import Not
 
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 
 from .access import AccessMixin
 from .bid import is_provider_user
 from .collaboration import CollaborationOriginMixin
-from .common import (
-    COUNT_MAX, InputMixin, check_fixed, check_ranges, number)
-from .contract import RATINGS, monitoring_periods, rate
+from .common import state_button
+from .contract import monitoring_periods
 from .exceptions import (
-    LockedError, RelationError, ReturnError, ReturnValidationError,
-    SegregationError)
-from .gate import check_gate, checklist_text
+    LockedError, ReturnError, ReturnValidationError, SegregationError)
+from .gate import check, check_gate, checklist_text, message
+from .validation import COUNT_MAX, InputMixin, check_ranges
 
 DIMENSIONS = [
     ('ethnicity', "Ethnicity"),
@@ -188,21 +185,9 @@ class Return(
             ('submitted', 'draft'),
             }
         cls._buttons.update({
-                'submit': {
-                    'invisible': Eval('state') != 'draft',
-                    'icon': 'tryton-forward',
-                    'depends': ['state'],
-                    },
-                'accept': {
-                    'invisible': Eval('state') != 'submitted',
-                    'icon': 'tryton-ok',
-                    'depends': ['state'],
-                    },
-                'send_back': {
-                    'invisible': Eval('state') != 'submitted',
-                    'icon': 'tryton-back',
-                    'depends': ['state'],
-                    },
+                'submit': state_button(['draft'], 'tryton-forward'),
+                'accept': state_button(['submitted'], 'tryton-ok'),
+                'send_back': state_button(['submitted'], 'tryton-back'),
                 })
 
     @classmethod
@@ -309,68 +294,58 @@ class Return(
         return dimensions, names
 
     def submission_checks(self, dimensions=None):
-        """Return [(label, failures)] of the return submission gate.
+        """Return the checks of the return submission gate.
 
         dimensions is the result of monitoring_dimensions, read once for
         many returns."""
-        Date = Pool().get('ir.date')
-        today = Date.today()
         dimensions, names = dimensions or self.monitoring_dimensions()
+        return [
+            check('msg_check_return_period_label', self.period_failures()),
+            check('msg_check_return_value_label', [
+                    message('msg_check_return_value', kpi=line.kpi.name)
+                    for line in self.lines if line.value is None
+                    and not (line.unavailable_reason or '').strip()]),
+            check('msg_check_return_breakdown_label', [
+                    f for line in self.lines
+                    if line.kpi.disaggregate and line.value is not None
+                    for f in line.breakdown_failures(dimensions, names)]),
+            check('msg_check_return_evidence_label',
+                self.evidence_failures()),
+            check('msg_check_return_safeguarding_label',
+                [message('msg_check_return_safeguarding')]
+                if self.safeguarding_concerns is None else []),
+            ]
 
-        def label(name, **values):
-            return gettext('childfirst_commissioning.' + name, **values)
-        checks = []
+    def period_failures(self):
+        "The period has ended"
+        Date = Pool().get('ir.date')
+        if self.period and Date.today() <= self.period.end_date:
+            return [message('msg_check_return_period',
+                    end=self.period.end_date)]
+        return []
 
-        failures = []
-        if self.period and today <= self.period.end_date:
-            failures.append(label('msg_check_return_period',
-                    end=self.period.end_date))
-        checks.append((label('msg_check_return_period_label'), failures))
-
-        failures = []
-        for line in self.lines:
-            if line.value is None and not (
-                    line.unavailable_reason or '').strip():
-                failures.append(label('msg_check_return_value',
-                        kpi=line.kpi.name))
-        checks.append((label('msg_check_return_value_label'), failures))
-
-        failures = []
-        for line in self.lines:
-            if not line.kpi.disaggregate or line.value is None:
-                continue
-            failures.extend(line.breakdown_failures(dimensions, names))
-        checks.append((label('msg_check_return_breakdown_label'), failures))
-
-        failures = []
+    def evidence_failures(self):
+        "A complete collaboration record is dated within the period"
+        period = self.period
         records = [c for c in (self.collaborations or [])
-            if self.period and c.date
-            and self.period.start_date <= c.date <= self.period.end_date]
-        if not any(c.complete for c in records):
-            if not self.collaborations:
-                failures.append(label('msg_check_return_evidence_none',
-                        start=self.period.start_date,
-                        end=self.period.end_date))
-            for record in self.collaborations or []:
-                if record not in records:
-                    failures.append(label(
-                            'msg_check_return_evidence_outside',
-                            date=record.date or "—",
-                            start=self.period.start_date,
-                            end=self.period.end_date))
-                elif not record.complete:
-                    failures.append(label(
-                            'msg_check_evidence_incomplete',
-                            date=record.date or "—",
-                            missing=", ".join(record.missing_labels())))
-        checks.append((label('msg_check_return_evidence_label'), failures))
-
+            if period and c.date
+            and period.start_date <= c.date <= period.end_date]
+        if any(c.complete for c in records):
+            return []
+        if not self.collaborations:
+            return [message('msg_check_return_evidence_none',
+                    start=period.start_date, end=period.end_date)]
         failures = []
-        if self.safeguarding_concerns is None:
-            failures.append(label('msg_check_return_safeguarding'))
-        checks.append((label('msg_check_return_safeguarding_label'),
-                failures))
-        return checks
+        for record in self.collaborations:
+            if record not in records:
+                failures.append(message('msg_check_return_evidence_outside',
+                        date=record.date or "—",
+                        start=period.start_date, end=period.end_date))
+            elif not record.complete:
+                failures.append(message('msg_check_evidence_incomplete',
+                        date=record.date or "—",
+                        missing=", ".join(record.missing_labels())))
+        return failures
 
     @classmethod
     def get_submission_checklist(cls, returns, name):
@@ -387,27 +362,13 @@ class Return(
         # Before the values are read below
         cls.check_input(vlist)
         pool = Pool()
-        Contract = pool.get('commissioning.contract')
-        Period = pool.get('commissioning.monitoring.period')
-        Date = pool.get('ir.date')
-        today = Date.today()
+        vlist = [v.copy() for v in vlist]
         # The returns the system creates at activation or on schedule are
         # checked by their callers
-        external = Transaction().check_access
-        vlist = [v.copy() for v in vlist]
-        for values in vlist:
-            if not values.get('contract') or not values.get('period'):
-                # Refused as a required field
-                continue
-            contract = Contract(values['contract'])
-            period = Period(values['period'])
-            if external and (contract.state != 'active'
-                    or period.contract != contract
-                    or period.start_date > today):
-                raise ReturnError(gettext(
-                        'childfirst_commissioning.msg_return_create',
-                        contract=contract.rec_name,
-                        period=period.rec_name))
+        if Transaction().check_access:
+            check_gate(ReturnError, 'msg_return_create_gate', [
+                    check('msg_return_label_startable',
+                        cls.start_failures(vlist))])
         returns = super().create(vlist)
         # One line per KPI, whoever starts the return
         Line = pool.get('commissioning.monitoring.return.line')
@@ -417,6 +378,27 @@ class Return(
                     if 'lines' not in values
                     for k in r.contract.kpis])
         return returns
+
+    @classmethod
+    def start_failures(cls, vlist):
+        """Return a failure for each of the values that starts a return
+        before its period began or on a contract not active"""
+        pool = Pool()
+        Contract = pool.get('commissioning.contract')
+        Period = pool.get('commissioning.monitoring.period')
+        today = pool.get('ir.date').today()
+        failures = []
+        for values in vlist:
+            if not values.get('contract') or not values.get('period'):
+                # Refused as a required field
+                continue
+            contract = Contract(values['contract'])
+            period = Period(values['period'])
+            if (contract.state != 'active' or period.contract != contract
+                    or period.start_date > today):
+                failures.append(message('msg_return_create',
+                        contract=contract.rec_name, period=period.rec_name))
+        return failures
 
     @classmethod
     def validate_fields(cls, returns, field_names):
@@ -440,11 +422,10 @@ class Return(
         parties = set(User.get_commissioning_parties())
         provider_user = is_provider_user()
         for record in returns:
-            if provider_user and record.contract.provider.id not in parties:
-                raise ReturnError(gettext(
-                        'childfirst_commissioning.msg_return_other_provider',
-                        return_=record.rec_name))
             checks = record.submission_checks()
+            if provider_user and record.contract.provider.id not in parties:
+                checks.insert(0, check('msg_return_label_provider', [
+                            message('msg_return_other_provider')]))
             check_gate(ReturnError, 'msg_return_gate', checks,
                 return_=record.rec_name)
         cls.write(returns, {
@@ -476,10 +457,11 @@ class Return(
         today = Date.today()
         for record in returns:
             record.check_reviewer()
-            if not (record.review_comment or '').strip():
-                raise ReturnError(gettext(
-                        'childfirst_commissioning.msg_return_send_back',
-                        return_=record.rec_name))
+            commented = bool((record.review_comment or '').strip())
+            check_gate(ReturnError, 'msg_return_send_back_gate', [
+                    check('msg_return_label_comment', [] if commented
+                        else [message('msg_return_send_back')])],
+                return_=record.rec_name)
         for record in returns:
             cls.write([record], {
                     'reviewed_by': Transaction().user,
@@ -528,286 +510,25 @@ class Return(
 
     @classmethod
     def flag_overdue(cls, date=None):
-        "Set the overdue flag of every return in two statements"
-        pool = Pool()
-        Date = pool.get('ir.date')
-        Period = pool.get('commissioning.monitoring.period')
+        """Flag the draft returns past their due date as overdue, and clear
+        the flag of the others: two searches and one write"""
+        Date = Pool().get('ir.date')
         date = date or Date.today()
-        period = Period.__table__()
-        return_ = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        late = return_.period.in_(period.select(
-                period.id, where=period.due_date < date))
-        is_overdue = (return_.state == 'draft') & late
-        cursor.execute(*return_.update(
-                [return_.overdue], [Literal(True)],
-                where=is_overdue & (
-                    (return_.overdue == Null)
-                    | (return_.overdue == Literal(False)))))
-        cursor.execute(*return_.update(
-                [return_.overdue], [Literal(False)],
-                where=Not(is_overdue) & (return_.overdue == Literal(True))))
-
-
-class ReturnLine(InputMixin, AccessMixin, ModelSQL, ModelView):
-    __name__ = 'commissioning.monitoring.return.line'
-    __string__ = "Monitoring Return Line"
-    _states = {
-        'readonly': Eval('return_state') != 'draft',
-        }
-
-    return_ = fields.Many2One(
-        'commissioning.monitoring.return', "Return", required=True,
-        ondelete='CASCADE', readonly=True)
-    kpi = fields.Many2One(
-        'commissioning.contract.kpi', "KPI", required=True,
-        ondelete='RESTRICT', readonly=True)
-    value = fields.Numeric(
-        "Value", digits=(16, 2), states=_states,
-        help="Leave empty only with the reason the value is unavailable.")
-    unavailable_reason = fields.Text(
-        "Unavailable Reason", states=_states,
-        help="Why the value cannot be given for this period.")
-    rating = fields.Selection(
-        [(None, "")] + RATINGS, "Rating", readonly=True,
-        help="The rating of the value against the target, on the scale of "
-        "the Procurement Act 2023 contract performance notices.")
-    breakdowns = fields.One2Many(
-        'commissioning.monitoring.return.breakdown', 'line', "Breakdown",
-        states={
-            'readonly': _states['readonly'],
-            'invisible': ~Eval('disaggregate'),
-            })
-    target = fields.Function(
-        fields.Numeric("Target", digits=(16, 2)), 'get_kpi_field')
-    unit = fields.Function(fields.Char("Unit"), 'get_kpi_field')
-    disaggregate = fields.Function(
-        fields.Boolean("Disaggregated"), 'get_kpi_field')
-    contract = fields.Function(
-        fields.Many2One('commissioning.contract', "Contract"),
-        'get_return_field', searcher='search_return_field')
-    date = fields.Function(
-        fields.Date("Period End"), 'get_return_field')
-    return_state = fields.Function(
-        fields.Selection('get_return_states', "Return State"),
-        'on_change_with_return_state')
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_indexes.update({
-                Index(t, (t.return_, Index.Range())),
-                Index(t, (t.kpi, Index.Range())),
-                })
-        cls._order = [('return_', 'ASC'), ('kpi.sequence', 'ASC NULLS LAST'),
-            ('id', 'ASC')]
-
-    def get_rec_name(self, name):
-        return self.kpi.rec_name
-
-    @classmethod
-    def get_return_states(cls):
-        Return = Pool().get('commissioning.monitoring.return')
-        return Return.fields_get(['state'])['state']['selection']
-
-    @fields.depends('return_', '_parent_return_.state')
-    def on_change_with_return_state(self, name=None):
-        return self.return_.state if self.return_ else None
-
-    def get_kpi_field(self, name):
-        return getattr(self.kpi, name)
-
-    def get_return_field(self, name):
-        if name == 'date':
-            return self.return_.period.end_date
-        return self.return_.contract.id
-
-    @classmethod
-    def search_return_field(cls, name, clause):
-        nested = clause[0][len(name):]
-        return [('return_.' + name + nested, *clause[1:])]
-
-    @classmethod
-    def view_attributes(cls):
-        return super().view_attributes() + [
-            ('/tree/field[@name="rating"]', 'visual',
-                If(Eval('rating') == 'good', 'success',
-                    If(Eval('rating') == 'inadequate', 'danger',
-                        If(Eval('rating') == 'requires_improvement',
-                            'warning', '')))),
-            ]
-
-    def compute_fields(self, field_names=None):
-        values = super().compute_fields(field_names=field_names)
-        if field_names is None or 'value' in field_names:
-            rating = rate(self.value, self.kpi.target, self.kpi.tolerance,
-                self.kpi.direction)
-            if rating != self.rating:
-                values['rating'] = rating
-        return values
-
-    def breakdown_failures(self, dimensions, names):
-        "Return why the breakdown of this line contradicts its value"
-        failures = []
-        given = defaultdict(list)
-        for breakdown in self.breakdowns:
-            if breakdown.value is not None:
-                given[breakdown.group.dimension].append(breakdown.value)
-        for dimension in dimensions:
-            values = given.get(dimension)
-            name = names[dimension]
-            if not values:
-                failures.append(gettext(
-                        'childfirst_commissioning.msg_check_breakdown_missing',
-                        kpi=self.kpi.name, dimension=name))
-            elif self.kpi.additive:
-                total = sum(values, Decimal(0))
-                if total != self.value:
-                    failures.append(gettext(
-                            'childfirst_commissioning'
-                            '.msg_check_breakdown_sum',
-                            kpi=self.kpi.name, dimension=name,
-                            total=number(total), value=number(self.value)))
-            elif not (min(values) <= self.value <= max(values)):
-                failures.append(gettext(
-                        'childfirst_commissioning.msg_check_breakdown_range',
-                        kpi=self.kpi.name, dimension=name,
-                        low=number(min(values)), high=number(max(values)),
-                        value=number(self.value)))
-        return failures
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if mode == 'write':
-            # A value is for one KPI in one return: it cannot move
-            check_fixed(
-                cls, values, ['return_', 'kpi'], 'msg_input_line_fixed')
-        return values
-
-    @classmethod
-    def validate_fields(cls, lines, field_names):
-        super().validate_fields(lines, field_names)
-        if not field_names or field_names & {'return_', 'kpi'}:
-            for line in lines:
-                if line.kpi.contract != line.return_.contract:
-                    raise RelationError(gettext(
-                            'childfirst_commissioning.msg_input_line_kpi',
-                            kpi=line.kpi.name,
-                            contract=line.return_.contract.rec_name,
-                            return_=line.return_.rec_name))
-        if field_names and 'value' not in field_names:
-            return
-        for line in lines:
-            if line.value is not None and line.value < 0:
-                raise ReturnValidationError(gettext(
-                        'childfirst_commissioning.msg_return_line_negative',
-                        kpi=line.kpi.name, value=number(line.value)))
-
-    @classmethod
-    def check_modification(cls, mode, lines, values=None, external=False):
-        super().check_modification(
-            mode, lines, values=values, external=external)
-        if mode in {'write', 'delete'} and (
-                mode == 'delete' or set(values or {}) - {'rating'}):
-            for line in lines:
-                line.return_.check_editable()
-
-
-class Breakdown(InputMixin, AccessMixin, ModelSQL, ModelView):
-    __name__ = 'commissioning.monitoring.return.breakdown'
-    __string__ = "Monitoring Breakdown"
-
-    line = fields.Many2One(
-        'commissioning.monitoring.return.line', "Line", required=True,
-        ondelete='CASCADE')
-    group = fields.Many2One(
-        'commissioning.monitoring.group', "Group", required=True,
-        ondelete='RESTRICT')
-    value = fields.Numeric("Value", digits=(16, 2), required=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('group_unique', Unique(t, t.line, t.group),
-                'childfirst_commissioning.msg_breakdown_unique'),
-            ]
-        cls._sql_indexes.add(Index(t, (t.line, Index.Range())))
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if mode == 'write':
-            check_fixed(cls, values, ['line'], 'msg_input_breakdown_fixed')
-        return values
-
-    @classmethod
-    def validate_fields(cls, breakdowns, field_names):
-        super().validate_fields(breakdowns, field_names)
-        for breakdown in breakdowns:
-            if breakdown.value is not None and breakdown.value < 0:
-                raise ReturnValidationError(gettext(
-                        'childfirst_commissioning.msg_return_line_negative',
-                        kpi=breakdown.line.kpi.name,
-                        value=number(breakdown.value)))
-        if field_names and not (field_names & {'line', 'group'}):
-            return
-        for breakdown in breakdowns:
-            line, group = breakdown.line, breakdown.group
-            if not line.kpi.disaggregate:
-                raise RelationError(gettext(
-                        'childfirst_commissioning.msg_input_breakdown_line',
-                        line=line.rec_name))
-            if not group.active:
-                raise RelationError(gettext(
-                        'childfirst_commissioning.msg_input_breakdown_group',
-                        group=group.rec_name, line=line.rec_name))
-
-    @classmethod
-    def check_modification(cls, mode, breakdowns, values=None,
-            external=False):
-        super().check_modification(
-            mode, breakdowns, values=values, external=external)
-        for breakdown in breakdowns:
-            breakdown.line.return_.check_editable()
-
-    @classmethod
-    def create(cls, vlist):
-        Line = Pool().get('commissioning.monitoring.return.line')
-        # Before the values are read below
-        cls.check_input(vlist)
-        for values in vlist:
-            if values.get('line'):
-                Line(values['line']).return_.check_editable()
-        return super().create(vlist)
-
-
-class Collaboration(metaclass=PoolMeta):
-    __name__ = 'commissioning.collaboration'
-
-    @classmethod
-    def _get_origins(cls):
-        return super()._get_origins() + ['commissioning.monitoring.return']
-
-
-class Signoff(metaclass=PoolMeta):
-    __name__ = 'commissioning.signoff'
-
-    @classmethod
-    def _get_origins(cls):
-        return super()._get_origins() + [
-            'commissioning.contract', 'commissioning.contract.payment']
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('commissioning.monitoring.return|create_due',
-                "Create Due Monitoring Returns and Flag Overdue Ones"))
+        late = [('state', '=', 'draft'), ('period.due_date', '<', date)]
+        to_flag = cls.search(late + [('overdue', '=', False)])
+        to_clear = cls.search([
+                ('overdue', '=', True),
+                ('state', 'in', ['draft', 'submitted']),
+                ['OR',
+                    ('state', '!=', 'draft'),
+                    ('period.due_date', '>=', date),
+                    ],
+                ])
+        args = []
+        for records, overdue in [(to_flag, True), (to_clear, False)]:
+            if records:
+                args.extend([records, {'overdue': overdue}])
+        if args:
+            # The system keeps the flag, whoever triggers it
+            with without_check_access():
+                cls.write(*args)

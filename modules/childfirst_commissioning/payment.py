@@ -9,10 +9,11 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from .access import AccessMixin
-from .common import InputMixin, number
+from .common import number, state_button
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
-from .gate import check_gate, checklist_text
+from .gate import check, check_gate, checklist_text, message
+from .validation import InputMixin
 
 # What the workflow writes once a payment has left planned
 WORKFLOW_FIELDS = {
@@ -72,21 +73,9 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
             ('approved', 'paid'),
             }
         cls._buttons.update({
-                'request': {
-                    'invisible': Eval('state') != 'planned',
-                    'icon': 'tryton-forward',
-                    'depends': ['state'],
-                    },
-                'approve': {
-                    'invisible': Eval('state') != 'requested',
-                    'icon': 'tryton-ok',
-                    'depends': ['state'],
-                    },
-                'pay': {
-                    'invisible': Eval('state') != 'approved',
-                    'icon': 'tryton-ok',
-                    'depends': ['state'],
-                    },
+                'request': state_button(['planned'], 'tryton-forward'),
+                'approve': state_button(['requested'], 'tryton-ok'),
+                'pay': state_button(['approved'], 'tryton-ok'),
                 })
 
     @classmethod
@@ -161,32 +150,29 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
     # The gates
 
     def request_checks(self):
-        "Return [(label, failures)] of the payment request"
-        def label(name, **values):
-            return gettext('childfirst_commissioning.' + name, **values)
-        checks = []
+        "Return the checks of the payment request and its approval"
+        return [
+            check('msg_check_payment_return_label', self.return_failures()),
+            check('msg_check_payment_overdue_label', [
+                    message('msg_check_payment_overdue',
+                        period=r.period.rec_name, due=r.period.due_date)
+                    for r in self.contract.returns if r.overdue]),
+            ]
+
+    def return_failures(self):
+        "The contract is active and the return of the period is accepted"
+        contract = self.contract
         failures = []
-        if self.contract.state != 'active':
-            failures.append(label('msg_check_payment_contract',
-                    contract=self.contract.rec_name,
-                    state=self.contract.state_string))
+        if contract.state != 'active':
+            failures.append(message('msg_check_payment_contract',
+                    contract=contract.rec_name, state=contract.state_string))
         if not self.period:
-            failures.append(label('msg_check_payment_period'))
-        else:
-            accepted = [r for r in self.contract.returns
-                if r.period == self.period and r.state == 'accepted']
-            if not accepted:
-                failures.append(label('msg_check_payment_return',
-                        period=self.period.rec_name))
-        checks.append((label('msg_check_payment_return_label'), failures))
-        failures = []
-        for record in self.contract.returns:
-            if record.overdue:
-                failures.append(label('msg_check_payment_overdue',
-                        period=record.period.rec_name,
-                        due=record.period.due_date))
-        checks.append((label('msg_check_payment_overdue_label'), failures))
-        return checks
+            failures.append(message('msg_check_payment_period'))
+        elif not any(r.period == self.period and r.state == 'accepted'
+                for r in contract.returns):
+            failures.append(message('msg_check_payment_return',
+                    period=self.period.rec_name))
+        return failures
 
     def inadequate_kpis(self):
         "Return the KPIs the return of the payment's period rated inadequate"

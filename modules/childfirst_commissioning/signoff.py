@@ -7,8 +7,8 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
 from .access import AccessMixin
-from .common import InputMixin
 from .exceptions import SegregationError, SignoffError
+from .validation import InputMixin
 
 GATES = [
     ('tender_budget', "Tender Budget"),
@@ -54,7 +54,9 @@ class Signoff(InputMixin, AccessMixin, ModelSQL, ModelView):
 
     @classmethod
     def _get_origins(cls):
-        return ['commissioning.tender']
+        return [
+            'commissioning.tender', 'commissioning.contract',
+            'commissioning.contract.payment']
 
     @classmethod
     def check_modification(cls, mode, signoffs, values=None, external=False):

@@ -1,51 +1,70 @@
 # This file is part of Child First commissioning for Tryton.
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
+"""The tender: its design, the gates it passes from draft to contract, and
+the finance sign-offs on the way.
+
+The checks of each gate belong to their business area (design, evaluation,
+award, contract); the tender calls them and raises through the one gate
+helper."""
 import datetime as dt
-from decimal import Decimal
 
-from sql.aggregate import Sum
-from sql.conditionals import Case, Coalesce
-
-from trytond.i18n import gettext
-from trytond.model import (
-    Index, ModelSQL, ModelView, Workflow, fields)
+from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from . import award, contract, design, evaluation, ranking
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
-from .common import (
-    TENET_KEYS, TENETS, CompanyCurrencyMixin, CriterionMixin, InputMixin,
-    KpiMixin, number as _number, numeric)
+from .common import CompanyCurrencyMixin, state_button
 from .exceptions import (
-    ApprovalError, CloseError, LockedError, PublishError, TenderDesignError,
-    TenderValidationError)
-from .gate import check_gate, checklist_text
+    ApprovalError, AwardError, CloseError, ContractError, EvaluationError,
+    LockedError, PublishError, TenderDesignError, TenderValidationError)
+from .gate import check, check_gate, checklist_text, message, passed
+from .states import (
+    ASSIGNMENT_STATES, CANCELLABLE_STATES, EVALUATED_STATES, OPEN_STATES,
+    REJECTABLE_STATES, TENDER_STATES)
+from .validation import InputMixin
 
-STATES = [
-    ('draft', "Draft"),
-    ('pending_approval', "Pending Approval"),
-    ('approved', "Approved"),
-    ('published', "Published"),
-    ('closed', "Closed"),
-    ('evaluation', "Evaluation"),
-    ('moderated', "Moderated"),
-    ('award_pending', "Award Pending"),
-    ('awarded', "Awarded"),
-    ('contracted', "Contracted"),
-    ('cancelled', "Cancelled"),
-    ]
-# The states in which a tender is visible to providers
-PUBLIC_STATES = [
-    'published', 'closed', 'evaluation', 'moderated', 'award_pending',
-    'awarded', 'contracted']
 # The fields the workflow writes itself, whatever the state
 WORKFLOW_FIELDS = {
-    'state', 'requested_by', 'approved_by', 'published_at', 'closed_at'}
+    'state', 'requested_by', 'approved_by', 'published_at', 'closed_at',
+    'award_requested_by', 'award_date', 'standstill_end'}
+# The fields that may change once a tender has left draft
+WRITABLE_AFTER_DRAFT = {'evaluators', 'winning_bid', 'award_reason'}
+# The transitions of the workflow
+TRANSITIONS = {
+    ('draft', 'pending_approval'),
+    ('pending_approval', 'approved'),
+    ('pending_approval', 'draft'),
+    ('approved', 'published'),
+    ('published', 'closed'),
+    ('closed', 'evaluation'),
+    ('evaluation', 'moderated'),
+    ('moderated', 'award_pending'),
+    ('award_pending', 'awarded'),
+    ('award_pending', 'moderated'),
+    ('awarded', 'contracted'),
+    } | {(s, 'cancelled') for s in CANCELLABLE_STATES}
+
+# The buttons of the workflow: the states they show in and their icon
+BUTTONS = [
+    ('load_child_first_criteria', ['draft'], 'tryton-import'),
+    ('request_approval', ['draft'], 'tryton-forward'),
+    ('approve', ['pending_approval'], 'tryton-ok'),
+    ('reject', REJECTABLE_STATES, 'tryton-back'),
+    ('publish', ['approved'], 'tryton-launch'),
+    ('close', ['published'], 'tryton-lock'),
+    ('start_evaluation', ['closed'], 'tryton-forward'),
+    ('complete_evaluation', ['evaluation'], 'tryton-ok'),
+    ('recommend_award', ['moderated'], 'tryton-forward'),
+    ('approve_award', ['award_pending'], 'tryton-ok'),
+    ('create_contract', ['awarded'], 'tryton-forward'),
+    ('cancel', CANCELLABLE_STATES, 'tryton-cancel'),
+    ]
 
 
 class Tender(
@@ -56,6 +75,10 @@ class Tender(
     _history = True
     _states = {
         'readonly': Eval('state') != 'draft',
+        }
+    _award_states = {
+        'readonly': Eval('state') != 'moderated',
+        'invisible': ~Eval('state').in_(EVALUATED_STATES),
         }
 
     name = fields.Char("Name", required=True, states=_states)
@@ -96,6 +119,31 @@ class Tender(
         'res.user', "Approved By", readonly=True)
     published_at = fields.DateTime("Published At", readonly=True)
     closed_at = fields.DateTime("Closed At", readonly=True)
+    evaluators = fields.One2Many(
+        'commissioning.tender.evaluator', 'tender', "Evaluators",
+        states={
+            'readonly': ~Eval('state').in_(ASSIGNMENT_STATES),
+            })
+    winning_bid = fields.Many2One(
+        'commissioning.bid', "Winning Bid",
+        domain=[
+            ('tender', '=', Eval('id', -1)),
+            ('eligible', '=', True),
+            ],
+        states=_award_states,
+        help="Left empty, the top-ranked eligible bid is recommended.")
+    award_reason = fields.Text(
+        "Award Reason", states=_award_states,
+        help="Required when the recommended bid is not the top-ranked one.")
+    award_requested_by = fields.Many2One(
+        'res.user', "Award Recommended By", readonly=True)
+    award_date = fields.Date("Award Date", readonly=True)
+    standstill_end = fields.Date(
+        "Standstill End", readonly=True,
+        help="The contract can be created after this date.")
+    contract = fields.Function(
+        fields.Many2One('commissioning.contract', "Contract"),
+        'get_contract')
     total_weight = fields.Function(
         fields.Numeric("Total Weight", digits=(16, 2)), 'get_weights')
     child_first_weight = fields.Function(
@@ -104,13 +152,15 @@ class Tender(
         fields.Text("Design Checklist"), 'get_design_checklist')
     design_ready = fields.Function(
         fields.Boolean("Ready for Approval"), 'get_design_checklist')
+    evaluation_checklist = fields.Function(
+        fields.Text("Evaluation Checklist"), 'get_evaluation_checklist')
     language_notes = fields.Function(
         fields.Text("Child First Language"), 'get_language_notes')
     state = fields.Selection(
-        STATES, "State", readonly=True, required=True, sort=False)
+        TENDER_STATES, "State", readonly=True, required=True, sort=False)
     state_string = state.translated('state')
 
-    del _states
+    del _states, _award_states
 
     @classmethod
     def __setup__(cls):
@@ -120,64 +170,15 @@ class Tender(
             Index(
                 t,
                 (t.state, Index.Equality(cardinality='low')),
-                where=t.state.in_([
-                        'draft', 'pending_approval', 'approved',
-                        'published'])))
+                where=t.state.in_(OPEN_STATES)))
         cls._order = [
             ('submission_deadline', 'DESC NULLS FIRST'),
             ('id', 'DESC'),
             ]
-        cls._transitions |= {
-            ('draft', 'pending_approval'),
-            ('pending_approval', 'approved'),
-            ('pending_approval', 'draft'),
-            ('approved', 'published'),
-            ('published', 'closed'),
-            ('draft', 'cancelled'),
-            ('pending_approval', 'cancelled'),
-            ('approved', 'cancelled'),
-            ('published', 'cancelled'),
-            ('closed', 'cancelled'),
-            }
+        cls._transitions |= TRANSITIONS
         cls._buttons.update({
-                'load_child_first_criteria': {
-                    'invisible': Eval('state') != 'draft',
-                    'icon': 'tryton-import',
-                    'depends': ['state'],
-                    },
-                'request_approval': {
-                    'invisible': Eval('state') != 'draft',
-                    'icon': 'tryton-forward',
-                    'depends': ['state'],
-                    },
-                'approve': {
-                    'invisible': Eval('state') != 'pending_approval',
-                    'icon': 'tryton-ok',
-                    'depends': ['state'],
-                    },
-                'reject': {
-                    'invisible': Eval('state') != 'pending_approval',
-                    'icon': 'tryton-back',
-                    'depends': ['state'],
-                    },
-                'publish': {
-                    'invisible': Eval('state') != 'approved',
-                    'icon': 'tryton-launch',
-                    'depends': ['state'],
-                    },
-                'close': {
-                    'invisible': Eval('state') != 'published',
-                    'icon': 'tryton-lock',
-                    'depends': ['state'],
-                    },
-                'cancel': {
-                    'invisible': ~Eval('state').in_(
-                        ['draft', 'pending_approval', 'approved',
-                            'published', 'closed']),
-                    'icon': 'tryton-cancel',
-                    'depends': ['state'],
-                    },
-                })
+                name: state_button(states, icon)
+                for name, states, icon in BUTTONS})
 
     @classmethod
     def default_state(cls):
@@ -194,154 +195,70 @@ class Tender(
                 If(Eval('state') == 'cancelled', 'muted', '')),
             ]
 
-    # Weights, for all tenders in one query
-
     @classmethod
     def get_weights(cls, tenders, names):
-        pool = Pool()
-        Criterion = pool.get('commissioning.tender.criterion')
-        criterion = Criterion.__table__()
-        cursor = Transaction().connection.cursor()
-        result = {n: {t.id: Decimal(0) for t in tenders} for n in names}
-        if not tenders:
-            return result
-        weight = Coalesce(numeric(criterion.weight), 0)
-        total = Sum(Case(
-                (criterion.method.in_(['scored', 'price']), weight),
-                else_=0))
-        child_first = Sum(Case(
-                ((criterion.method == 'scored')
-                    & (criterion.tenet != None),  # noqa: E711
-                    weight), else_=0))
-        cent = Decimal('0.01')
-        cursor.execute(*criterion.select(
-                criterion.tender, total, child_first,
-                where=fields.SQL_OPERATORS['in'](
-                    criterion.tender, [t.id for t in tenders]),
-                group_by=criterion.tender))
-        for tender_id, *weights in cursor:
-            for name, weight in zip(
-                    ['total_weight', 'child_first_weight'], weights):
-                if name in result:
-                    result[name][tender_id] = Decimal(
-                        str(weight or 0)).quantize(cent)
+        return design.weights(tenders, names)
+
+    @classmethod
+    def get_contract(cls, tenders, name):
+        Contract = Pool().get('commissioning.contract')
+        result = {t.id: None for t in tenders}
+        for record in Contract.search([
+                    ('tender', 'in', [t.id for t in tenders]),
+                    ], order=[('id', 'ASC')]):
+            result[record.tender.id] = record.id
         return result
 
-    # The tender design gate
+    # The checks of the gates
 
     def design_checks(self):
-        """Return the checks of the tender design gate.
+        "Return the checks of the tender design gate"
+        return design.design_checks(self)
 
-        Each check is a (label, failures) pair; the check passes when
-        failures is empty."""
-        pool = Pool()
-        Configuration = pool.get('commissioning.configuration')
-        config = Configuration(1)
-        tenet_names = dict(TENETS)
-        criteria = list(self.criteria or [])
-        checks = []
+    def approval_checks(self):
+        "Return the checks finance signs off: the design as it stands"
+        return self.design_checks()
 
-        def check(name, failures, **values):
-            checks.append((
-                    gettext('childfirst_commissioning.msg_check_label_%s'
-                        % name, **values),
-                    failures))
-
-        # 1. Weights of the scored and price criteria add up to 100
-        total = sum(
-            (c.weight or 0 for c in criteria
-                if c.method in {'scored', 'price'}), Decimal(0))
-        check('weights', [] if total == 100 else [gettext(
-                        'childfirst_commissioning.msg_check_weights',
-                        total=_number(total))])
-
-        # 2. Each tenet has a scored criterion
-        covered = {c.tenet for c in criteria
-            if c.tenet and c.method == 'scored'}
-        missing = [tenet_names[t] for t in TENET_KEYS if t not in covered]
-        check('tenets', [gettext(
-                        'childfirst_commissioning.msg_check_tenet',
-                        tenet=t) for t in missing])
-
-        # 3. Child First criteria carry enough weight
-        minimum = config.minimum_child_first_weight
-        child_first = sum(
-            (c.weight or 0 for c in criteria if c.child_first), Decimal(0))
-        check('child_first_weight', [] if child_first >= minimum else [
-                    gettext('childfirst_commissioning'
-                        '.msg_check_child_first_weight',
-                        weight=_number(child_first), minimum=minimum)],
-            minimum=minimum)
-
-        # 4. A mandatory pass/fail criterion requires evidence of
-        # collaboration with children
-        mandatory = [c for c in criteria
-            if c.method == 'pass_fail' and c.tenet == 'collaboration'
-            and c.evidence_required]
-        check('evidence_criterion', [] if mandatory else [gettext(
-                        'childfirst_commissioning'
-                        '.msg_check_evidence_criterion')])
-
-        # 5. Children were involved in designing the tender
-        check('co_design', self.collaboration_evidence_checks())
-
-        # 6. Every Child First criterion feeds the contract KPIs
-        check('kpi_templates', [gettext(
-                        'childfirst_commissioning.msg_check_kpi_templates',
-                        criterion=c.name)
-                    for c in criteria
-                    if c.child_first and not c.kpi_templates])
-
-        # 7. Child First language
-        check('language', [text for blocking, text in self.format_language(
-                        self.language_findings()) if blocking])
-
-        # 8. Budget and dates
+    def publish_checks(self):
+        "Return the checks of publication: the deadline is ahead"
+        deadline = self.submission_deadline
         failures = []
-        if not self.budget or self.budget <= 0:
-            failures.append(gettext(
-                    'childfirst_commissioning.msg_check_budget'))
-        for name in ['submission_deadline', 'contract_start',
-                'contract_end']:
-            if not getattr(self, name):
-                failures.append(gettext(
-                        'childfirst_commissioning.msg_check_date_missing',
-                        field=self.__names__(name)['field']))
-        if (self.submission_deadline and self.contract_start
-                and self.submission_deadline.date() >= self.contract_start):
-            failures.append(gettext(
-                    'childfirst_commissioning.msg_check_deadline_start'))
-        if (self.contract_start and self.contract_end
-                and self.contract_start >= self.contract_end):
-            failures.append(gettext(
-                    'childfirst_commissioning.msg_check_start_end'))
-        check('budget_dates', failures)
-        return checks
+        if not deadline or deadline <= dt.datetime.now():
+            failures.append(message('msg_publish_deadline_passed',
+                    deadline=deadline.replace(microsecond=0)
+                    if deadline else "—"))
+        return [check('msg_publish_label_deadline', failures)]
 
-    def language_texts(self):
-        "Return the (label, text) pairs of this tender's texts"
-        texts = [
-            (self.__names__('name')['field'], self.name),
-            (self.__names__('description')['field'], self.description),
-            ]
-        for criterion in self.criteria or []:
-            texts.append((criterion.name, criterion.name))
-            texts.append((criterion.name, criterion.description))
-            for kpi in criterion.kpi_templates or []:
-                texts.append((criterion.name, kpi.name))
-        return texts
+    def close_checks(self):
+        "Return the checks of the close: the deadline has passed"
+        deadline = self.submission_deadline
+        failures = []
+        if deadline and deadline > dt.datetime.now():
+            failures.append(message('msg_close_early',
+                    deadline=deadline.replace(microsecond=0)))
+        return [check('msg_close_label_deadline', failures)]
 
-    def language_findings(self):
-        Term = Pool().get('commissioning.language.term')
-        return Term.find_in(self.language_texts())
+    def start_evaluation_checks(self):
+        return evaluation.start_checks(self)
 
-    @staticmethod
-    def format_language(findings):
-        "Return (blocking, text) pairs for the findings"
-        Term = Pool().get('commissioning.language.term')
-        return list(zip(
-                [f['blocking'] for f in findings],
-                Term.format_findings(findings)))
+    def complete_evaluation_checks(self):
+        return evaluation.complete_checks(self)
+
+    def award_checks(self):
+        return award.award_checks(self)
+
+    def top_ranked_bid(self):
+        return award.top_ranked_bid(self)
+
+    def standstill_over(self, date=None):
+        "Whether the contract may be created on date (today by default)"
+        Date = Pool().get('ir.date')
+        date = date or Date.today()
+        if not self.award_date:
+            return False
+        if self.standstill_end == self.award_date:
+            return True
+        return date > self.standstill_end
 
     @classmethod
     def get_design_checklist(cls, tenders, names):
@@ -351,79 +268,76 @@ class Tender(
             if 'design_checklist' in result:
                 result['design_checklist'][tender.id] = checklist_text(checks)
             if 'design_ready' in result:
-                result['design_ready'][tender.id] = not any(
-                    f for _, f in checks)
+                result['design_ready'][tender.id] = passed(checks)
         return result
+
+    @classmethod
+    def get_evaluation_checklist(cls, tenders, name):
+        return {t.id: evaluation.checklist(t) for t in tenders}
+
+    # Child First language
 
     @classmethod
     def get_language_notes(cls, tenders, name):
         return {
-            t.id: "\n".join(text for _, text in t.format_language(
-                        t.language_findings()))
+            t.id: "\n".join(text for _, text in design.language_lines(t))
             for t in tenders}
 
-    # Validation of input
+    # Validation and modification
 
     @classmethod
     def validate_fields(cls, tenders, field_names):
         super().validate_fields(tenders, field_names)
         for tender in tenders:
-            if tender.budget is not None and tender.budget < 0:
-                raise TenderValidationError(gettext(
-                        'childfirst_commissioning.msg_tender_budget_negative',
-                        tender=tender.rec_name))
-            if (tender.submission_deadline and tender.contract_start
-                    and tender.submission_deadline.date()
-                    >= tender.contract_start):
-                raise TenderValidationError(gettext(
-                        'childfirst_commissioning.msg_tender_deadline_start',
-                        tender=tender.rec_name))
-            if (tender.contract_start and tender.contract_end
-                    and tender.contract_start >= tender.contract_end):
-                raise TenderValidationError(gettext(
-                        'childfirst_commissioning.msg_tender_start_end',
-                        tender=tender.rec_name))
+            error = tender.dates_error()
+            if error:
+                raise TenderValidationError(
+                    message(error, tender=tender.rec_name))
+
+    def dates_error(self):
+        "Return the message of what is wrong with the budget and dates"
+        deadline, start, end = (
+            self.submission_deadline, self.contract_start, self.contract_end)
+        if self.budget is not None and self.budget < 0:
+            return 'msg_tender_budget_negative'
+        elif deadline and start and deadline.date() >= start:
+            return 'msg_tender_deadline_start'
+        elif start and end and start >= end:
+            return 'msg_tender_start_end'
 
     @classmethod
     def check_modification(cls, mode, tenders, values=None, external=False):
         super().check_modification(
             mode, tenders, values=values, external=external)
-        if mode == 'write' and (
-                set(values or {}) - cls._workflow_fields()
-                - cls._writable_after_draft()):
-            for tender in tenders:
-                if tender.state != 'draft':
-                    raise LockedError(gettext(
-                            'childfirst_commissioning.msg_tender_locked',
-                            tender=tender.rec_name,
-                            state=tender.state_string))
+        if mode == 'write':
+            cls.check_writable(tenders, set(values or {}), external)
         elif mode == 'delete':
             for tender in tenders:
                 if tender.state not in {'draft', 'cancelled'}:
-                    raise LockedError(gettext(
-                            'childfirst_commissioning.msg_tender_delete',
-                            tender=tender.rec_name))
+                    raise LockedError(message(
+                            'msg_tender_delete', tender=tender.rec_name))
 
     @classmethod
-    def _workflow_fields(cls):
-        "The fields the workflow writes itself, whatever the state"
-        return set(WORKFLOW_FIELDS)
-
-    @classmethod
-    def _writable_after_draft(cls):
-        "The fields that may change once a tender has left draft"
-        return set()
+    def check_writable(cls, tenders, names, external):
+        "Raise when the fields names of the tenders may not change"
+        for tender in tenders:
+            if names - WORKFLOW_FIELDS - WRITABLE_AFTER_DRAFT and (
+                    tender.state != 'draft'):
+                raise LockedError(message('msg_tender_locked',
+                        tender=tender.rec_name, state=tender.state_string))
+            if (external and names & {'winning_bid', 'award_reason'}
+                    and tender.state != 'moderated'):
+                raise LockedError(message(
+                        'msg_award_locked', tender=tender.rec_name))
 
     def check_evidence_editable(self):
         if self.state != 'draft':
-            raise LockedError(gettext(
-                    'childfirst_commissioning.msg_tender_evidence_locked',
+            raise LockedError(message('msg_tender_evidence_locked',
                     tender=self.rec_name, state=self.state_string))
 
     def check_criteria_editable(self):
         if self.state != 'draft':
-            raise LockedError(gettext(
-                    'childfirst_commissioning.msg_tender_criteria_locked',
+            raise LockedError(message('msg_tender_criteria_locked',
                     tender=self.rec_name, state=self.state_string))
 
     @classmethod
@@ -431,8 +345,7 @@ class Tender(
         default = default.copy() if default is not None else {}
         # A copy is a new draft: it passes every gate again
         default.setdefault('state', cls.default_state())
-        for name in ((cls._workflow_fields() | cls._writable_after_draft())
-                - {'state'}):
+        for name in (WORKFLOW_FIELDS | WRITABLE_AFTER_DRAFT) - {'state'}:
             multiple = cls._fields[name]._type in {'one2many', 'many2many'}
             default.setdefault(name, [] if multiple else None)
         default.setdefault('signoffs')
@@ -456,11 +369,9 @@ class Tender(
                 continue
             names = {c.name for c in tender.criteria}
             for entry in entries:
-                if entry.name in names:
-                    continue
-                values = entry.criterion_values()
-                values['tender'] = tender.id
-                to_create.append(values)
+                if entry.name not in names:
+                    to_create.append(
+                        entry.criterion_values() | {'tender': tender.id})
         if to_create:
             Criterion.create(to_create)
 
@@ -475,13 +386,8 @@ class Tender(
     def check_design(cls, tenders):
         "Raise listing every failing check of the tender design gate"
         for tender in tenders:
-            checks = tender.design_checks()
-            check_gate(TenderDesignError, 'msg_tender_design_gate', checks,
-                tender=tender.rec_name)
-
-    def approval_checks(self):
-        "Return the checks finance signs off: the design as it stands"
-        return self.design_checks()
+            check_gate(TenderDesignError, 'msg_tender_design_gate',
+                tender.design_checks(), tender=tender.rec_name)
 
     @classmethod
     @ModelView.button
@@ -508,9 +414,10 @@ class Tender(
     def reject_with(cls, tenders, comment):
         """Send tenders back with the comment of finance: from approval to
         draft, from award to moderated"""
-        if not comment or not comment.strip():
-            raise ApprovalError(gettext(
-                    'childfirst_commissioning.msg_reject_comment'))
+        failures = [] if comment and comment.strip() else [
+            message('msg_reject_comment')]
+        check_gate(ApprovalError, 'msg_reject_gate',
+            [check('msg_reject_label_comment', failures)])
         # Who may reject is checked by the button and the wizard's groups
         with without_check_access():
             cls._reject_approval(
@@ -546,134 +453,111 @@ class Tender(
     @ModelView.button
     @Workflow.transition('published')
     def publish(cls, tenders):
-        now = dt.datetime.now()
         for tender in tenders:
-            if (not tender.submission_deadline
-                    or tender.submission_deadline <= now):
-                raise PublishError(gettext(
-                        'childfirst_commissioning.msg_tender_publish_gate',
-                        tender=tender.rec_name,
-                        deadline=(tender.submission_deadline.replace(
-                                microsecond=0)
-                            if tender.submission_deadline else "—")))
-        cls.write(tenders, {'published_at': now})
+            check_gate(PublishError, 'msg_tender_publish_gate',
+                tender.publish_checks(), tender=tender.rec_name)
+        cls.write(tenders, {'published_at': dt.datetime.now()})
 
     @classmethod
     @ModelView.button
     @Workflow.transition('closed')
     def close(cls, tenders):
         "Close tenders at their deadline: draft bids become void"
-        pool = Pool()
-        Bid = pool.get('commissioning.bid')
-        now = dt.datetime.now()
+        Bid = Pool().get('commissioning.bid')
         for tender in tenders:
-            deadline = tender.submission_deadline
-            if deadline and deadline > now:
-                raise CloseError(gettext(
-                        'childfirst_commissioning.msg_tender_close_early',
-                        tender=tender.rec_name,
-                        deadline=deadline.replace(microsecond=0)))
-        drafts = Bid.search([
-                ('tender', 'in', [t.id for t in tenders]),
-                ('state', '=', 'draft'),
-                ])
-        Bid.void(drafts)
-        cls.write(tenders, {'closed_at': now})
+            check_gate(CloseError, 'msg_tender_close_gate',
+                tender.close_checks(), tender=tender.rec_name)
+        Bid.void(Bid.search([
+                    ('tender', 'in', [t.id for t in tenders]),
+                    ('state', '=', 'draft'),
+                    ]))
+        cls.write(tenders, {'closed_at': dt.datetime.now()})
 
     @classmethod
     def close_overdue(cls):
         "Close the published tenders whose deadline has passed"
-        tenders = cls.search([
-                ('state', '=', 'published'),
-                ('submission_deadline', '<=', dt.datetime.now()),
-                ])
-        cls.close(tenders)
+        cls.close(cls.search([
+                    ('state', '=', 'published'),
+                    ('submission_deadline', '<=', dt.datetime.now()),
+                    ]))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('evaluation')
+    def start_evaluation(cls, tenders):
+        for tender in tenders:
+            check_gate(EvaluationError, 'msg_start_evaluation_gate',
+                tender.start_evaluation_checks(), tender=tender.rec_name)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('moderated')
+    def complete_evaluation(cls, tenders):
+        for tender in tenders:
+            check_gate(EvaluationError, 'msg_complete_evaluation_gate',
+                tender.complete_evaluation_checks(), tender=tender.rec_name)
+        cls.store_ranking(tenders)
+
+    @classmethod
+    def compute_ranking(cls, tenders):
+        "Return {bid id: values} with the ranking of the tenders' bids"
+        return ranking.compute(tenders)
+
+    @classmethod
+    def store_ranking(cls, tenders):
+        "Store the ranking of the tenders' bids on the bids"
+        ranking.store(tenders)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('award_pending')
+    def recommend_award(cls, tenders):
+        for tender in tenders:
+            check_gate(AwardError, 'msg_award_gate', tender.award_checks(),
+                tender=tender.rec_name)
+            if not tender.winning_bid:
+                tender.winning_bid = tender.top_ranked_bid()
+            tender.award_requested_by = Transaction().user
+        cls.save(tenders)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('awarded')
+    def approve_award(cls, tenders):
+        pool = Pool()
+        Signoff = pool.get('commissioning.signoff')
+        Bid = pool.get('commissioning.bid')
+        today = pool.get('ir.date').today()
+        for tender in tenders:
+            checks = tender.award_checks()
+            check_gate(AwardError, 'msg_award_gate', checks,
+                tender=tender.rec_name)
+            Signoff.record(
+                tender, 'award', 'approved',
+                award.signoff_lines(tender, checks),
+                requested_by=tender.award_requested_by,
+                comment=tender.award_reason)
+            tender.award_date = today
+            tender.standstill_end = award.standstill_end(tender, today)
+        cls.save(tenders)
+        Bid.award([t.winning_bid for t in tenders])
+        Bid.lose([b for t in tenders for b in award.losing_bids(t)])
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('contracted')
+    def create_contract(cls, tenders):
+        Contract = Pool().get('commissioning.contract')
+        for tender in tenders:
+            check_gate(ContractError, 'msg_contract_creation_gate',
+                award.standstill_checks(tender), tender=tender.rec_name)
+        Contract.save(contract.contracts_for(tenders))
 
     @classmethod
     @ModelView.button
     @Workflow.transition('cancelled')
     def cancel(cls, tenders):
         pass
-
-
-class TenderCriterion(AccessMixin, CriterionMixin, ModelSQL, ModelView):
-    __name__ = 'commissioning.tender.criterion'
-    __string__ = "Tender Criterion"
-    _history = True
-
-    tender = fields.Many2One(
-        'commissioning.tender', "Tender", required=True, ondelete='CASCADE',
-        states={
-            'readonly': Eval('tender_state', 'draft') != 'draft',
-            })
-    kpi_templates = fields.One2Many(
-        'commissioning.kpi.template', 'criterion', "KPI Templates",
-        states={
-            'readonly': Eval('tender_state', 'draft') != 'draft',
-            },
-        help="The KPIs this criterion gives the contract.")
-    evaluators = fields.Many2Many(
-        'commissioning.tender.evaluator-criterion', 'criterion', 'evaluator',
-        "Evaluators", readonly=True,
-        help="The evaluators who score this criterion.")
-    tender_state = fields.Function(
-        fields.Selection(STATES, "Tender State"),
-        'on_change_with_tender_state')
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        readonly = Eval('tender_state', 'draft') != 'draft'
-        for name in ['name', 'description', 'sequence', 'tenet', 'method',
-                'weight', 'minimum_score', 'evidence_required']:
-            field = getattr(cls, name)
-            field.states = field.states.copy()
-            field.states['readonly'] = (
-                field.states.get('readonly', False) | readonly)
-            field.depends = set(field.depends) | {'tender_state'}
-
-    @fields.depends('tender', '_parent_tender.state')
-    def on_change_with_tender_state(self, name=None):
-        if self.tender:
-            return self.tender.state
-
-    @classmethod
-    def check_modification(cls, mode, criteria, values=None, external=False):
-        super().check_modification(
-            mode, criteria, values=values, external=external)
-        for criterion in criteria:
-            criterion.tender.check_criteria_editable()
-        if mode == 'write' and values and values.get('tender'):
-            Tender = Pool().get('commissioning.tender')
-            Tender(values['tender']).check_criteria_editable()
-
-
-class KpiTemplate(AccessMixin, KpiMixin, ModelSQL, ModelView):
-    __name__ = 'commissioning.kpi.template'
-    __string__ = "KPI Template"
-    _history = True
-
-    criterion = fields.Many2One(
-        'commissioning.tender.criterion', "Criterion", required=True,
-        ondelete='CASCADE')
-    tenet = fields.Function(
-        fields.Selection([(None, "")] + TENETS, "Child First Tenet"),
-        'on_change_with_tenet')
-
-    @fields.depends('criterion', '_parent_criterion.tenet')
-    def on_change_with_tenet(self, name=None):
-        if self.criterion:
-            return self.criterion.tenet
-
-    @classmethod
-    def check_modification(cls, mode, kpis, values=None, external=False):
-        super().check_modification(
-            mode, kpis, values=values, external=external)
-        for kpi in kpis:
-            kpi.criterion.tender.check_criteria_editable()
-        if mode == 'write' and values and values.get('criterion'):
-            Criterion = Pool().get('commissioning.tender.criterion')
-            Criterion(values['criterion']).tender.check_criteria_editable()
 
 
 class TenderRejectStart(ModelView):
@@ -699,14 +583,3 @@ class TenderReject(Wizard):
     def transition_reject(self):
         self.model.reject_with(self.records, self.start.comment)
         return 'end'
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('commissioning.tender|close_overdue',
-                "Close Tenders Past Their Deadline"))

@@ -6,7 +6,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .common import InputMixin
+from .validation import InputMixin
 
 
 class User(metaclass=PoolMeta):

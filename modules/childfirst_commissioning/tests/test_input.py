@@ -22,7 +22,7 @@ from trytond import backend
 from trytond.cache import Cache
 from trytond.exceptions import UserError
 from trytond.model.exceptions import DomainValidationError, ForeignKeyError
-from trytond.modules.childfirst_commissioning.common import (
+from trytond.modules.childfirst_commissioning.validation import (
     CHAR_SIZE, INTEGER_MAX, NUMBER_MAX, TEXT_SIZE, InputMixin)
 from trytond.modules.childfirst_commissioning.exceptions import (
     InputError, LockedError, MissingRecordError, RelationError, ScoreError)

@@ -1,0 +1,264 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+"""The ranking of the submitted bids of tenders once their evaluation
+completes: their scores, their eligibility with the reasons of the bids
+that are not, and their rank.
+
+A fixed number of queries whatever the number of bids, responses and
+scores: the rows are read in SQL, scored and ordered in Python, and stored
+on the bids in one write."""
+from collections import defaultdict
+from decimal import Decimal
+
+from sql import Literal, Null
+from sql.aggregate import Avg, Count, Sum
+from sql.conditionals import Case, Coalesce
+
+from trytond.model import fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction, without_check_access
+
+from .common import CENT, numeric, quantize, to_decimal
+from .gate import message
+
+RANKING_FIELDS = [
+    'eligible', 'exclusion_reason', 'child_first_score', 'price_score',
+    'total_score', 'rank']
+
+
+def store(tenders):
+    """Store the ranking of the bids of the tenders on the bids, so that
+    lists sort by it, with their history"""
+    Bid = Pool().get('commissioning.bid')
+    ranking = compute(tenders)
+    if ranking:
+        with without_check_access():
+            Bid.write(Bid.browse(list(ranking)), {'ranking': ranking})
+
+
+def compute(tenders):
+    """Return {bid id: values} with the scores, eligibility and rank of
+    the submitted bids of the tenders"""
+    if not tenders:
+        return {}
+    tender_ids = [t.id for t in tenders]
+    bids = submitted_bids(tender_ids)
+    if not bids:
+        return {}
+    criteria = tender_criteria(tender_ids)
+    sums = score_sums(tender_ids)
+    reasons = Reasons()
+    failing = response_failures(
+        tender_ids, below_candidates(bids, sums, criteria), reasons)
+    budgets = {t.id: t.budget for t in tenders}
+    score(bids, sums, criteria, failing, budgets, reasons)
+    rank(bids, criteria)
+    return {b['id']: ranking_values(b) for b in bids}
+
+
+class Reasons:
+    "Format the reasons of exclusion, translating each message once"
+
+    def __init__(self):
+        self.templates = {}
+
+    def __call__(self, name, **values):
+        if name not in self.templates:
+            self.templates[name] = message(
+                name, **{k: '{%s}' % k for k in values})
+        return self.templates[name].format(**values)
+
+
+# Reading
+
+def tables():
+    pool = Pool()
+    return [pool.get(n).__table__() for n in [
+            'commissioning.bid', 'commissioning.bid.response',
+            'commissioning.tender.criterion', 'commissioning.score']]
+
+
+def submitted_bids(tender_ids):
+    """Return the submitted bids of the tenders as dicts, in the order of
+    submission so that the position breaks the last ties"""
+    bid, _, _, _ = tables()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*bid.select(
+            bid.id, bid.tender, numeric(bid.price),
+            where=bid.tender.in_(tender_ids) & (bid.state == 'submitted'),
+            order_by=[bid.submitted_at.asc, bid.id.asc]))
+    return [{'id': id_, 'tender': tender, 'price': to_decimal(price),
+            'position': position, 'reasons': []}
+        for position, (id_, tender, price) in enumerate(cursor)]
+
+
+def tender_criteria(tender_ids):
+    """Return per tender the number of scored criteria and the weights of
+    the Child First and price criteria"""
+    _, _, criterion, _ = tables()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*criterion.select(
+            criterion.tender, criterion.tenet, criterion.method,
+            criterion.weight, where=criterion.tender.in_(tender_ids)))
+    result = defaultdict(lambda: {
+            'scored': 0, 'tenet_weight': Decimal(0),
+            'price_weight': Decimal(0)})
+    for tender, tenet, method, weight in cursor:
+        weight = Decimal(str(weight or 0))
+        if method == 'scored':
+            result[tender]['scored'] += 1
+            if tenet:
+                result[tender]['tenet_weight'] += weight
+        elif method == 'price':
+            result[tender]['price_weight'] += weight
+    return result
+
+
+def final_score(response, score, per_response=False):
+    """Return the final score of a response: its moderated score, else the
+    mean of its scores"""
+    if per_response:
+        mean = score.select(
+            Avg(score.score), where=score.response == response.id)
+        return Coalesce(numeric(response.moderated_score), mean, 0)
+    return Coalesce(numeric(response.moderated_score), score.mean)
+
+
+def score_sums(tender_ids):
+    """Return {bid id: (points, Child First points, count below minimum,
+    count of scored responses)} aggregated over the scored responses.
+
+    A response without any score counts 0 and makes the count of scored
+    responses of its bid fall short."""
+    _, response, criterion, score = tables()
+    means = score.select(
+        score.response.as_('response'), Avg(score.score).as_('mean'),
+        group_by=score.response)
+    final = final_score(response, means)
+    points = final * Coalesce(numeric(criterion.weight), 0)
+    below = ((criterion.minimum_score != Null)
+        & (final < numeric(criterion.minimum_score)))
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*means.join(
+            response, condition=means.response == response.id
+            ).join(criterion, condition=response.criterion == criterion.id
+            ).select(
+            response.bid, Sum(points),
+            Sum(Case((criterion.tenet != Null, points), else_=0)),
+            Sum(Case((below, 1), else_=0)), Count(response.id),
+            where=criterion.tender.in_(tender_ids)
+            & (criterion.method == 'scored'),
+            group_by=response.bid))
+    return {bid: tuple(values) for bid, *values in cursor}
+
+
+def below_candidates(bids, sums, criteria):
+    """Return the ids of the bids that may score below a minimum: those
+    that do, and those that lack a score"""
+    return [b['id'] for b in bids
+        if b['id'] not in sums or sums[b['id']][2]
+        or sums[b['id']][3] < criteria[b['tender']]['scored']]
+
+
+def response_failures(tender_ids, below, reasons):
+    """Return {bid id: [reason]} for every pass/fail answer not passed and
+    every score below its minimum of the bids below"""
+    _, response, criterion, score = tables()
+    final = final_score(response, score, per_response=True)
+    failing = ((criterion.method == 'pass_fail')
+        & (Coalesce(response.passed, False) == Literal(False)))
+    if below:
+        failing |= (fields.SQL_OPERATORS['in'](response.bid, below)
+            & (criterion.method == 'scored')
+            & (criterion.minimum_score != Null)
+            & (final < numeric(criterion.minimum_score)))
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*response.join(
+            criterion, condition=response.criterion == criterion.id
+            ).select(
+            response.bid, criterion.name, criterion.method, final,
+            numeric(criterion.minimum_score),
+            where=criterion.tender.in_(tender_ids) & failing,
+            order_by=[response.bid, criterion.sequence, criterion.id]))
+    result = defaultdict(list)
+    for bid, name, method, value, minimum in cursor:
+        if method == 'pass_fail':
+            result[bid].append(reasons(
+                    'msg_exclusion_pass_fail', criterion=name))
+        else:
+            result[bid].append(reasons(
+                    'msg_exclusion_minimum', criterion=name,
+                    score=quantize(value or 0), minimum=quantize(minimum)))
+    return result
+
+
+# Scoring and ordering
+
+def score(bids, sums, criteria, failing, budgets, reasons):
+    """Set the weighted and Child First scores and the reasons of
+    exclusion of each bid"""
+    Configuration = Pool().get('commissioning.configuration')
+    config = Configuration(1)
+    score_max = Decimal(config.score_max)
+    threshold = Decimal(config.child_first_threshold)
+    for bid in bids:
+        points, child_first, _, _ = sums.get(bid['id'], (0, 0, 0, 0))
+        bid['weighted'] = to_decimal(points) / score_max
+        bid['child_first'] = to_decimal(child_first) / score_max
+        bid['reasons'] = failing.get(bid['id'], [])
+        budget = budgets[bid['tender']]
+        if budget is not None and bid['price'] > budget:
+            bid['reasons'].append(reasons('msg_exclusion_budget',
+                    price=bid['price'], budget=budget))
+        weight = criteria[bid['tender']]['tenet_weight']
+        percentage = bid['child_first'] / weight * 100 if weight else 0
+        if percentage < threshold:
+            bid['reasons'].append(reasons('msg_exclusion_child_first',
+                    percentage=quantize(percentage), threshold=threshold))
+
+
+def price_scores(bids, criteria):
+    """Set the price score and the total of each bid.
+
+    The lowest eligible price gets the whole price weight; an ineligible
+    bid cheaper than that gets no more than the whole weight."""
+    lowest = {}
+    for bid in bids:
+        if not bid['reasons'] and bid['price'] > 0:
+            tender = bid['tender']
+            lowest[tender] = min(lowest.get(tender, bid['price']),
+                bid['price'])
+    for bid in bids:
+        tender, price = bid['tender'], bid['price']
+        bid['price_score'] = Decimal(0)
+        if tender in lowest and price > 0:
+            weight = criteria[tender]['price_weight']
+            bid['price_score'] = min(lowest[tender] / price * weight, weight)
+        bid['total'] = bid['weighted'] + bid['price_score']
+
+
+def rank(bids, criteria):
+    """Rank the eligible bids of each tender: the highest total first, then
+    the highest Child First score, the lowest price, the first submitted"""
+    price_scores(bids, criteria)
+    eligible = sorted((b for b in bids if not b['reasons']),
+        key=lambda b: (b['tender'], -b['total'], -b['child_first'],
+            b['price'], b['position']))
+    previous, position = None, 0
+    for bid in eligible:
+        position = position + 1 if bid['tender'] == previous else 1
+        previous = bid['tender']
+        bid['rank'] = position
+
+
+def ranking_values(bid):
+    "Return the values stored on the bid"
+    return {
+        'eligible': not bid['reasons'],
+        'exclusion_reason': "\n".join(bid['reasons']) or None,
+        'child_first_score': bid['child_first'].quantize(CENT),
+        'price_score': bid['price_score'].quantize(CENT),
+        'total_score': bid['total'].quantize(CENT),
+        'rank': bid.get('rank'),
+        }

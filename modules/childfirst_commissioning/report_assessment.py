@@ -1,0 +1,199 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+"""The assessment summary of a bid (Procurement Act 2023): its scores beside
+those of the winning bid, criterion by criterion."""
+from reportlab.lib.units import mm
+from reportlab.platypus import Spacer
+
+from trytond.pool import Pool
+
+from .bid import is_provider_user
+from .gate import check
+from .report import (
+    DASH, HEADER_BACKGROUND, RULE_COLOR, WIDTH, CommissioningReport, label,
+    labels, message, rank_key, response_values, selection, table, text)
+from .states import ASSESSED_STATES
+
+# A bidder compares its bid with the others once the award is decided
+BIDDER_STATES = {'awarded', 'contracted'}
+
+
+class BidAssessmentSummary(CommissioningReport):
+    """The assessment summary of a bid (Procurement Act 2023): its scores
+    beside those of the winning bid, criterion by criterion"""
+    __name__ = 'commissioning.bid.assessment_summary'
+
+    @classmethod
+    def browse_records(cls, ids):
+        Bid = Pool().get('commissioning.bid')
+        return Bid.browse(ids)
+
+    @classmethod
+    def tender(cls, record):
+        return record.tender
+
+    @classmethod
+    def print_checks(cls, bids, action):
+        """The evaluation is complete, the bidder waits for the award and
+        the bid was assessed"""
+        pool = Pool()
+        Bid = pool.get('commissioning.bid')
+        states = selection(Bid, 'state')
+        provider = is_provider_user()
+        return super().print_checks(bids, action) + [
+            check('msg_report_check_awarded', [
+                    label('not_awarded', bid=b.rec_name) for b in bids
+                    if provider and b.tender.state not in BIDDER_STATES]),
+            check('msg_report_check_assessed', [
+                    label('not_assessed', bid=b.rec_name,
+                        state=states[b.state])
+                    for b in bids if b.state not in ASSESSED_STATES]),
+            ]
+
+    @classmethod
+    def comparison(cls, bid):
+        """Return the bid to compare bid with and whether it won: the
+        winning bid, else the top-ranked bid, else None"""
+        tender = bid.tender
+        if tender.winning_bid:
+            return tender.winning_bid, True
+        ranked = sorted(
+            (b for b in tender.bids
+                if b.rank and b.state in ASSESSED_STATES),
+            key=rank_key)
+        return (ranked[0] if ranked else None), False
+
+    @classmethod
+    def introduction(cls, bid, other, winning):
+        "Return the introduction, the bid compared or None"
+        if other == bid:
+            return ('summary_winner' if winning else 'summary_top'), None
+        elif other is None:
+            return 'summary_alone', None
+        return ('summary_intro_winning' if winning
+            else 'summary_intro_top'), other
+
+    @classmethod
+    def story(cls, bid, action, lang):
+        tender = bid.tender
+        other, winning = cls.comparison(bid)
+        intro, other = cls.introduction(bid, other, winning)
+        # The bids compared, side by side
+        columns = [(bid, label('this_bid'))]
+        if other:
+            columns.append((other, label(
+                        'winning_bid' if winning else 'top_ranked_bid')))
+        story = cls.heading(action, bid, [
+                ('tender', tender.rec_name),
+                ('contracting_authority', tender.company.rec_name),
+                ('provider', bid.provider.rec_name),
+                ('submitted', cls.format_datetime_short(
+                        bid.submitted_at, lang)),
+                ('price', cls.amount(bid.price, tender.currency, lang)),
+                ('eligible', cls.yes_no(bid.eligible)),
+                ('rank', str(bid.rank) if bid.rank else DASH),
+                ])
+        story += [
+            Spacer(0, 3 * mm),
+            message(intro,
+                provider=bid.provider.rec_name, tender=tender.rec_name,
+                other=other.provider.rec_name if other else ''),
+            ]
+        story += cls.criteria_section(tender, columns, lang)
+        story += cls.totals_section(columns, lang)
+        if not bid.eligible:
+            story.append(message('summary_excluded', 'heading'))
+            story.append(text(bid.exclusion_reason, 'body'))
+        return story
+
+    @classmethod
+    def cells(cls, bid, criterion, responses, lang):
+        "Return the score and the weighted score of the bid on criterion"
+        values = responses.get((bid.id, criterion.id), {})
+        if criterion.method == 'pass_fail':
+            return [label('pass' if values.get('passed') else 'fail'), DASH]
+        elif criterion.method == 'price':
+            return [DASH, cls.score(bid.price_score, lang)]
+        return [
+            cls.score(values.get('final'), lang),
+            cls.score(values.get('weighted'), lang)]
+
+    @classmethod
+    def criteria_rows(cls, tender, bids, lang):
+        "Return a row per criterion and the row of the totals"
+        pool = Pool()
+        Criterion = pool.get('commissioning.tender.criterion')
+        Bid = pool.get('commissioning.bid')
+        methods = selection(Criterion, 'method')
+        responses = response_values(Bid.browse(bids))
+        rows = []
+        total_weight = 0
+        for criterion in tender.criteria:
+            weighted = criterion.method != 'pass_fail'
+            row = [
+                criterion.name, methods[criterion.method],
+                cls.score(criterion.weight, lang) if weighted else DASH]
+            for bid in bids:
+                row += cls.cells(bid, criterion, responses, lang)
+            rows.append(row)
+            if weighted:
+                total_weight += criterion.weight or 0
+        total = [label('total'), "", cls.score(total_weight, lang)]
+        for bid in bids:
+            total += [DASH, cls.score(bid.total_score, lang)]
+        rows.append(total)
+        return rows
+
+    @classmethod
+    def criteria_section(cls, tender, columns, lang):
+        "The score and weighted score of each bid, criterion by criterion"
+        pool = Pool()
+        Configuration = pool.get('commissioning.configuration')
+        bids = [b for b, _ in columns]
+        rows = cls.criteria_rows(tender, bids, lang)
+        header = [["", "", ""], labels('criterion', 'method', 'weight')]
+        for bid, title in columns:
+            header[0] += ["%s\n%s" % (title, bid.provider.rec_name), ""]
+            header[1] += labels('score', 'weighted')
+        pair = 21 * mm
+        widths = [WIDTH - 40 * mm - 2 * pair * len(bids), 22 * mm, 18 * mm]
+        widths += [pair] * 2 * len(bids)
+        style = [('SPAN', (3 + 2 * i, 0), (4 + 2 * i, 0))
+            for i in range(len(bids))]
+        style += [
+            ('LINEABOVE', (0, -1), (-1, -1), 0.8, RULE_COLOR),
+            ('BACKGROUND', (0, -1), (-1, -1), HEADER_BACKGROUND),
+            ]
+        return [
+            message('summary_criteria', 'heading'),
+            message('summary_note', 'note',
+                score_max=Configuration(1).score_max),
+            table(header, rows, widths,
+                numbers=set(range(2, 3 + 2 * len(bids))),
+                header_rows=2, style=style),
+            ]
+
+    @classmethod
+    def totals_section(cls, columns, lang):
+        "The totals, rank and eligibility of each bid"
+        bids = [b for b, _ in columns]
+        rows = [
+            [label('child_first_score')]
+            + [cls.score(b.child_first_score, lang) for b in bids],
+            [label('price_score')]
+            + [cls.score(b.price_score, lang) for b in bids],
+            [label('total_score')]
+            + [cls.score(b.total_score, lang) for b in bids],
+            [label('rank')] + [str(b.rank) if b.rank else DASH for b in bids],
+            [label('eligible')] + [cls.yes_no(b.eligible) for b in bids],
+            ]
+        header = [[""] + [
+                "%s\n%s" % (title, bid.provider.rec_name)
+                for bid, title in columns]]
+        return [
+            message('summary_totals', 'heading'),
+            table(header, rows,
+                [WIDTH - 50 * mm * len(bids)] + [50 * mm] * len(bids),
+                numbers=set(range(1, 1 + len(bids)))),
+            ]
