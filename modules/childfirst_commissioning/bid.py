@@ -24,7 +24,7 @@ from .common import state_button
 from .exceptions import (
     BidSubmissionError, BidValidationError, LockedError, RelationError,
     WithdrawError)
-from .gate import check, check_gate, checklist_text, message
+from .gate import check, check_gate, check_gates, checklist_text, message
 from .ranking import RANKING_FIELDS
 from .states import BID_STATES, DEAD_STATES, LIVE_STATES, TENDER_STATES
 from .validation import InputMixin
@@ -405,9 +405,9 @@ class Bid(
     @ModelView.button
     @Workflow.transition('submitted')
     def submit(cls, bids):
-        for bid in bids:
-            check_gate(BidSubmissionError, 'msg_bid_submission_gate',
-                bid.submission_checks(), bid=bid.rec_name)
+        check_gates(
+            BidSubmissionError, 'msg_bid_submission_gate', bids,
+            'submission_checks', 'bid')
         cls.write(bids, {'submitted_at': dt.datetime.now()})
 
     @classmethod

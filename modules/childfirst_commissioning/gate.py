@@ -52,3 +52,12 @@ def check_gate(error, name, checks, **values):
     fails, listing every failure"""
     if not passed(checks):
         raise error(message(name, failures=failures_text(checks), **values))
+
+
+def check_gates(error, name, records, checks, key):
+    """Raise error with the message name for the first of the records whose
+    checks, the method named checks, fail; the message names the record as
+    the value key"""
+    for record in records:
+        check_gate(error, name, getattr(record, checks)(),
+            **{key: record.rec_name})

@@ -23,7 +23,8 @@ from .common import CompanyCurrencyMixin, state_button
 from .exceptions import (
     ApprovalError, AwardError, CloseError, ContractError, EvaluationError,
     LockedError, PublishError, TenderDesignError, TenderValidationError)
-from .gate import check, check_gate, checklist_text, message, passed
+from .gate import (
+    check, check_gate, check_gates, checklist_text, message, passed)
 from .states import (
     ASSIGNMENT_STATES, CANCELLABLE_STATES, EVALUATED_STATES, OPEN_STATES,
     REJECTABLE_STATES, TENDER_STATES)
@@ -385,9 +386,9 @@ class Tender(
     @classmethod
     def check_design(cls, tenders):
         "Raise listing every failing check of the tender design gate"
-        for tender in tenders:
-            check_gate(TenderDesignError, 'msg_tender_design_gate',
-                tender.design_checks(), tender=tender.rec_name)
+        check_gates(
+            TenderDesignError, 'msg_tender_design_gate', tenders,
+            'design_checks', 'tender')
 
     @classmethod
     @ModelView.button
@@ -453,9 +454,9 @@ class Tender(
     @ModelView.button
     @Workflow.transition('published')
     def publish(cls, tenders):
-        for tender in tenders:
-            check_gate(PublishError, 'msg_tender_publish_gate',
-                tender.publish_checks(), tender=tender.rec_name)
+        check_gates(
+            PublishError, 'msg_tender_publish_gate', tenders,
+            'publish_checks', 'tender')
         cls.write(tenders, {'published_at': dt.datetime.now()})
 
     @classmethod
@@ -464,9 +465,9 @@ class Tender(
     def close(cls, tenders):
         "Close tenders at their deadline: draft bids become void"
         Bid = Pool().get('commissioning.bid')
-        for tender in tenders:
-            check_gate(CloseError, 'msg_tender_close_gate',
-                tender.close_checks(), tender=tender.rec_name)
+        check_gates(
+            CloseError, 'msg_tender_close_gate', tenders,
+            'close_checks', 'tender')
         Bid.void(Bid.search([
                     ('tender', 'in', [t.id for t in tenders]),
                     ('state', '=', 'draft'),
@@ -485,17 +486,17 @@ class Tender(
     @ModelView.button
     @Workflow.transition('evaluation')
     def start_evaluation(cls, tenders):
-        for tender in tenders:
-            check_gate(EvaluationError, 'msg_start_evaluation_gate',
-                tender.start_evaluation_checks(), tender=tender.rec_name)
+        check_gates(
+            EvaluationError, 'msg_start_evaluation_gate', tenders,
+            'start_evaluation_checks', 'tender')
 
     @classmethod
     @ModelView.button
     @Workflow.transition('moderated')
     def complete_evaluation(cls, tenders):
-        for tender in tenders:
-            check_gate(EvaluationError, 'msg_complete_evaluation_gate',
-                tender.complete_evaluation_checks(), tender=tender.rec_name)
+        check_gates(
+            EvaluationError, 'msg_complete_evaluation_gate', tenders,
+            'complete_evaluation_checks', 'tender')
         cls.store_ranking(tenders)
 
     @classmethod
