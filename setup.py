@@ -53,10 +53,12 @@ setup(
         'trytond.modules.%s' % MODULE,
         'trytond.modules.%s.tests' % MODULE,
         ],
+    # The doc/ of the repository goes into the sdist (MANIFEST.in), as in
+    # Tryton's own packages; the module needs these files at run time.
     package_data={
         'trytond.modules.%s' % MODULE: [
-            'tryton.cfg', 'view/*.xml', '*.xml', 'icons/*.svg',
-            'locale/*.po', 'data/*'],
+            'tryton.cfg', '*.xml', 'view/*.xml', 'icons/*.svg',
+            'locale/*.po', 'locale/*.pot', 'data/*'],
         'trytond.modules.%s.tests' % MODULE: ['*.rst'],
         },
     install_requires=[
@@ -64,15 +66,27 @@ setup(
         'trytond_company>=8.0,<8.1',
         'trytond_party>=8.0,<8.1',
         'trytond_currency>=8.0,<8.1',
-        'reportlab>=4.0',
+        'python-dateutil',
         'python-sql>=1.5',
+        'reportlab>=4.0',
         ],
     extras_require={
         'PostgreSQL': [
             'trytond[PostgreSQL]>=8.0,<8.1', 'psycopg[binary,pool]>=3.2'],
         # The demo database and the benchmark are proteus scripts
         'demo': ['proteus>=8.0,<8.1'],
-        'test': ['proteus>=8.0,<8.1', 'pytest>=8', 'hypothesis>=6'],
+        # Everything the tests import: the module tests and scenarios
+        # (proteus, hypothesis, pypdf), the system tests (selenium; psycopg
+        # comes with the PostgreSQL extra) and tests/test_package.py
+        # (docutils)
+        'test': [
+            'proteus>=8.0,<8.1',
+            'pytest>=8',
+            'hypothesis>=6',
+            'pypdf>=4',
+            'selenium>=4.10',
+            'docutils',
+            ],
         },
     zip_safe=False,
     entry_points={

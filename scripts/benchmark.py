@@ -106,10 +106,20 @@ def build(size):
                     'weight': Decimal(5)} for name in EXTRA_CRITERIA])
         tender = Tender(tender.id)
         assert len(tender.criteria) == 10
-        Tender.request_approval([tender])
-        Tender.write([tender], {'requested_by': None})
-        Tender.approve([tender])
-        Tender.publish([tender])
+        # The officer requests approval and finance, another user,
+        # approves: the gate refuses the same user, and a sign-off names
+        # a real user (not root)
+        officer, finance = User.create([{
+                    'name': name, 'login': 'bench_%s' % name.lower(),
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    } for name in ["Officer", "Finance"]])
+        with transaction.set_user(officer.id):
+            Tender.request_approval([tender])
+        with transaction.set_user(finance.id):
+            Tender.approve([tender])
+        with transaction.set_user(officer.id):
+            Tender.publish([tender])
         scored = [c for c in tender.criteria if c.method == 'scored']
         users = User.create([{'name': "Evaluator %s" % i,
                     'login': 'bench%s' % i} for i in range(3)])

@@ -11,7 +11,7 @@ the browser and the desktop client do: static files over HTTP, JSON-RPC,
 and the sao login form in a headless Chromium.
 
 Needs the web client (scripts/install_sao.sh installs it into var/sao, once),
-selenium (tests/requirements.txt) and Chromium with its driver
+selenium (the test extra: pip install -e '.[test]') and Chromium with its driver
 (apt-get install chromium chromium-driver).
 """
 import os
@@ -199,7 +199,7 @@ def chromium(tmp_path):
     except ImportError:
         pytest.fail(
             "selenium is needed to test the web client: "
-            "pip install -r tests/requirements.txt")
+            "pip install -e '.[test]'")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in [

@@ -1,0 +1,113 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+"""Step 6, monitoring and payments: the provider fills and submits a year
+of quarterly returns, the officer accepts three and sends the last back
+after its due date (so it is overdue), and the payments are paid, approved,
+requested and planned"""
+from decimal import Decimal
+
+from . import tenders
+
+# The provider of the demo contract
+PROVIDER = 'provider2'
+
+# The value of each KPI of the demo contract in each quarter, as a factor of
+# its target, in the order of the KPIs: every rating appears (for the
+# offence KPI, lower is better)
+QUARTER_FACTORS = [
+    [1.02, 0.95, 0.85, 0.70, 1.10, 1.00, 0.92, 1.30],
+    [1.00, 0.97, 0.90, 0.82, 1.20, 0.95, 1.00, 1.15],
+    [1.05, 1.00, 0.95, 0.88, 1.25, 1.02, 1.03, 1.05],
+    [1.06, 1.01, 0.99, 0.92, 1.30, 1.05, 1.05, 0.95],
+    ]
+# How each group's value spreads around the total, by dimension
+SPREADS = {
+    'ethnicity': [1.0, 0.88, 0.95, 1.04, 0.9, 1.0],
+    'care_experience': [0.85, 1.03, 1.0],
+    }
+# The finance steps of the payments of the first three quarters
+PAYMENT_STEPS = [['approve', 'pay'], ['approve'], []]
+NARRATIVE = (
+    "Thirty-one children had a trusted adult this quarter. The Youth Voice "
+    "Panel reviewed the drop-in sessions and asked for later opening on "
+    "Fridays, which started in the last month.")
+REVIEW_COMMENT = (
+    "Please add the breakdown of the justice outcomes by ethnicity from "
+    "the police data, and what the Youth Voice Panel said about the new "
+    "drop-in.")
+
+
+def monitor(session, contract):
+    "Run a year of monitoring and payments of the active contract"
+    Return = session.model('commissioning.monitoring.return', PROVIDER)
+    returns = Return.find([('contract', '=', contract.id)],
+        order=[('period', 'ASC')])
+    for record, factors in zip(returns, QUARTER_FACTORS):
+        fill_return(session, record, factors)
+        record.click('submit')
+    Return = session.model('commissioning.monitoring.return', 'officer')
+    for record in returns[:3]:
+        Return(record.id).click('accept')
+    pay(session, contract, returns)
+
+    # The last quarter's return is sent back after its due date
+    last = Return(returns[3].id)
+    last.review_comment = REVIEW_COMMENT
+    last.save()
+    last.click('send_back')
+
+
+def fill_return(session, record, factors):
+    """Fill the return as the provider: each KPI's value its target times
+    the factor, the groups around it, and the youth panel's work in the
+    period"""
+    Group = session.model('commissioning.monitoring.group', PROVIDER)
+    groups = Group.find([])
+    for line, factor in zip(record.lines, factors):
+        value = (line.kpi.target * Decimal(str(factor))).quantize(
+            Decimal('0.1'))
+        line.value = value
+        if line.kpi.disaggregate:
+            add_breakdowns(line, groups, value)
+    record.safeguarding_concerns = 2
+    record.narrative = NARRATIVE
+    tenders.collaboration(record.collaborations, record.period.end_date)
+    record.save()
+
+
+def add_breakdowns(line, groups, value):
+    "Add to the return line a value for each group, spread around value"
+    seen = {}
+    for group in groups:
+        index = seen.setdefault(group.dimension, 0)
+        seen[group.dimension] += 1
+        spread = SPREADS[group.dimension]
+        breakdown = line.breakdowns.new()
+        breakdown.group = group
+        breakdown.value = min(Decimal(100), (value * Decimal(
+                    str(spread[index % len(spread)]))).quantize(
+                Decimal('0.1')))
+
+
+def pay(session, contract, returns):
+    """Request as the officer the payment of each of the first three
+    quarters and take it through its finance steps (finance confirms the
+    ratings)"""
+    Contract = session.model('commissioning.contract', 'finance')
+    Return = session.model('commissioning.monitoring.return', 'officer')
+    Payment = session.model('commissioning.contract.payment', 'officer')
+    Finance = session.model('commissioning.contract.payment', 'finance')
+    payments = Contract(contract.id).payments
+    config = session.config('finance')
+    for payment, record, steps in zip(payments, returns, PAYMENT_STEPS):
+        payment = Payment(payment.id)
+        payment.period = Return(record.id).period
+        payment.save()
+        payment.click('request')
+        config.skip_warning = True
+        try:
+            for step in steps:
+                Finance(payment.id).click(step)
+        finally:
+            config.skip_warning = False
