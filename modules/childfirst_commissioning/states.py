@@ -37,6 +37,13 @@ ASSESSMENT_STATES = ['closed', 'evaluation']
 ASSIGNMENT_STATES = ['approved', 'published', 'closed']
 # Evaluation is complete: the scores are revealed, the award is made
 EVALUATED_STATES = ['moderated', 'award_pending', 'awarded', 'contracted']
+# The groups the tender shows as Boolean fields, which the record rules of
+# the XML files search
+TENDER_GROUPS = {
+    'public': PUBLIC_STATES,
+    'unsealed': CLOSED_STATES,
+    'evaluated': EVALUATED_STATES,
+    }
 # A tender can be cancelled until its award is approved
 CANCELLABLE_STATES = [
     'draft', 'pending_approval', 'approved', 'published', 'closed',

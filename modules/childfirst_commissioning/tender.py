@@ -27,7 +27,7 @@ from .gate import (
     check, check_gate, check_gates, checklist_text, message, passed)
 from .states import (
     ASSIGNMENT_STATES, CANCELLABLE_STATES, EVALUATED_STATES, OPEN_STATES,
-    REJECTABLE_STATES, TENDER_STATES)
+    REJECTABLE_STATES, TENDER_GROUPS, TENDER_STATES)
 from .validation import InputMixin
 
 # The fields the workflow writes itself, whatever the state
@@ -157,6 +157,18 @@ class Tender(
         fields.Text("Evaluation Checklist"), 'get_evaluation_checklist')
     language_notes = fields.Function(
         fields.Text("Child First Language"), 'get_language_notes')
+    public = fields.Function(fields.Boolean(
+            "Public", help="Providers see the tender."),
+        'get_state_group', searcher='search_state_group')
+    unsealed = fields.Function(fields.Boolean(
+            "Unsealed",
+            help="The tender has closed: its bids are open to the "
+            "commissioner and to its evaluators."),
+        'get_state_group', searcher='search_state_group')
+    evaluated = fields.Function(fields.Boolean(
+            "Evaluated",
+            help="The evaluation is complete: the scores are shown."),
+        'get_state_group', searcher='search_state_group')
     state = fields.Selection(
         TENDER_STATES, "State", readonly=True, required=True, sort=False)
     state_string = state.translated('state')
@@ -199,6 +211,15 @@ class Tender(
     @classmethod
     def get_weights(cls, tenders, names):
         return design.weights(tenders, names)
+
+    def get_state_group(self, name):
+        return self.state in TENDER_GROUPS[name]
+
+    @classmethod
+    def search_state_group(cls, name, clause):
+        _, operator, value = clause[:3]
+        inside = (operator == '=') == bool(value)
+        return [('state', 'in' if inside else 'not in', TENDER_GROUPS[name])]
 
     @classmethod
     def get_contract(cls, tenders, name):
