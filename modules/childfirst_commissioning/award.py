@@ -64,6 +64,17 @@ def standstill_end(tender, date):
     return add_working_days(date, days)
 
 
+def standstill_over(tender, date=None):
+    "Whether the contract of tender may be created on date (by default today)"
+    Date = Pool().get('ir.date')
+    date = date or Date.today()
+    if not tender.award_date:
+        return False
+    if tender.standstill_end == tender.award_date:
+        return True
+    return date > tender.standstill_end
+
+
 def losing_bids(tender):
     "Return the other submitted bids of tender"
     return [b for b in tender.bids

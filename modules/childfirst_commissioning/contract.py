@@ -531,6 +531,17 @@ def balance_failures(kpis):
     return failures
 
 
+def tender_contracts(tenders):
+    "Return {tender id: contract id} of the tenders, None without contract"
+    Contract = Pool().get('commissioning.contract')
+    result = {t.id: None for t in tenders}
+    for record in Contract.search([
+                ('tender', 'in', [t.id for t in tenders]),
+                ], order=[('id', 'ASC')]):
+        result[record.tender.id] = record.id
+    return result
+
+
 def contracts_for(tenders):
     """Return the draft contracts of the awarded tenders, with the KPIs of
     their criteria's templates"""

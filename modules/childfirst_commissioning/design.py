@@ -129,6 +129,20 @@ def budget_date_failures(tender):
     return failures
 
 
+def budget_date_error(tender):
+    """Return the message of what is wrong with the budget and the dates of
+    tender, whatever its state"""
+    deadline, start, end = (
+        tender.submission_deadline, tender.contract_start,
+        tender.contract_end)
+    if tender.budget is not None and tender.budget < 0:
+        return 'msg_tender_budget_negative'
+    elif deadline and start and deadline.date() >= start:
+        return 'msg_tender_deadline_start'
+    elif start and end and start >= end:
+        return 'msg_tender_start_end'
+
+
 def weights(tenders, names):
     """Return {name: {tender id: weight}} with the total and the Child First
     weights of the criteria of the tenders, in one query"""

@@ -223,13 +223,7 @@ class Tender(
 
     @classmethod
     def get_contract(cls, tenders, name):
-        Contract = Pool().get('commissioning.contract')
-        result = {t.id: None for t in tenders}
-        for record in Contract.search([
-                    ('tender', 'in', [t.id for t in tenders]),
-                    ], order=[('id', 'ASC')]):
-            result[record.tender.id] = record.id
-        return result
+        return contract.tender_contracts(tenders)
 
     # The checks of the gates
 
@@ -274,13 +268,7 @@ class Tender(
 
     def standstill_over(self, date=None):
         "Whether the contract may be created on date (today by default)"
-        Date = Pool().get('ir.date')
-        date = date or Date.today()
-        if not self.award_date:
-            return False
-        if self.standstill_end == self.award_date:
-            return True
-        return date > self.standstill_end
+        return award.standstill_over(self, date)
 
     @classmethod
     def get_design_checklist(cls, tenders, names):
@@ -311,21 +299,10 @@ class Tender(
     def validate_fields(cls, tenders, field_names):
         super().validate_fields(tenders, field_names)
         for tender in tenders:
-            error = tender.dates_error()
+            error = design.budget_date_error(tender)
             if error:
                 raise TenderValidationError(
                     message(error, tender=tender.rec_name))
-
-    def dates_error(self):
-        "Return the message of what is wrong with the budget and dates"
-        deadline, start, end = (
-            self.submission_deadline, self.contract_start, self.contract_end)
-        if self.budget is not None and self.budget < 0:
-            return 'msg_tender_budget_negative'
-        elif deadline and start and deadline.date() >= start:
-            return 'msg_tender_deadline_start'
-        elif start and end and start >= end:
-            return 'msg_tender_start_end'
 
     @classmethod
     def check_modification(cls, mode, tenders, values=None, external=False):
