@@ -614,7 +614,9 @@ def build_fixture():
     ids = {'company': company.id, 'configuration': 1}
     with set_company(company):
         # A tender in evaluation, scored by a specialist and a panel
-        tender, officer, finance = publish_tender()
+        officer = make_user('officer', 'group_commissioning')
+        finance = make_user('finance', 'group_commissioning_finance')
+        tender = publish_tender(officer, finance)
         admin = make_user('cadmin', 'group_commissioning_admin')
         party_a, provider_a = provider("Provider A", 'providera')
         party_b, provider_b = provider("Provider B", 'providerb')
