@@ -9,7 +9,8 @@ the admin user that is rolled back at its end, as trytond's
 ``with_transaction`` does, so the database stays as the activation left it.
 
 The scenarios (proteus) and Tryton's ``ModuleTestCase`` create and drop the
-database themselves: the scenarios run first and ``ModuleTestCase`` last."""
+database themselves: the scenarios run first and ``ModuleTestCase`` last;
+the tests of bad input, which commit their records, run just before it."""
 import datetime as dt
 import pathlib
 from types import SimpleNamespace
@@ -17,6 +18,8 @@ from types import SimpleNamespace
 import pytest
 
 from trytond.cache import Cache
+from trytond.modules.childfirst_commissioning.tests.committed import (
+    Committed)
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, add_evaluators, as_user, assess, bid_on, declare, draft_contract,
     make_provider, make_user, publish_tender, response_of, score_all,
@@ -34,8 +37,8 @@ HERE = pathlib.Path(__file__).parent
 # The order of the tests
 
 def pytest_collection_modifyitems(items):
-    """Run the scenarios first, then the tests that share the database and
-    the module's generic tests last"""
+    """Run the scenarios first, then the tests that share the database, the
+    tests that commit and the module's generic tests last"""
     ours = [i for i, item in enumerate(items) if item.path.parent == HERE]
     ordered = sorted((items[i] for i in ours), key=_rank)
     for i, item in zip(ours, ordered):
@@ -47,6 +50,8 @@ def _rank(item):
         return 0
     if issubclass(getattr(item, 'cls', None) or object, ModuleTestCase):
         return 3
+    if 'committed' in getattr(item, 'fixturenames', ()):
+        return 2
     return 1
 
 
@@ -114,6 +119,16 @@ def company(transaction):
     company = create_company()
     with set_company(company):
         yield company
+
+
+@pytest.fixture(scope='session')
+def committed(module_database):
+    """The records of the tests of bad input, committed on a new database
+    that is dropped once they are done"""
+    committed = Committed(module_database.activate())
+    module_database.clean = False
+    yield committed
+    module_database.drop()
 
 
 # The users of each role
