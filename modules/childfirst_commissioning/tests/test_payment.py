@@ -40,29 +40,11 @@ def test_payments(active_contract, officer, finance, provider):
     returns = Return.search([('contract', '=', contract.id)],
         order=[('period.start_date', 'ASC')])
     payment = contract.payments[0]
-    with as_user(officer):
-        Payment.write([payment], {'period': returns[0].period.id})
-        with pytest.raises(PaymentError) as info:
-            Payment.request([payment])
-    message = str(info.value)
-    assert "is not accepted yet" in message
-    assert "is overdue" in message
-    assert Payment(payment.id).state == 'planned'
-
+    assert_waits_for_returns(payment, returns[0], officer)
     accept_returns(returns, officer, provider)
     with as_user(officer):
         Payment.request([payment])
-    # Requested by a user who is also in finance: cannot approve
-    both = make_user(
-        'both', 'group_commissioning', 'group_commissioning_finance')
-    other = contract.payments[1]
-    with as_user(both):
-        Payment.write([other], {'period': returns[1].period.id})
-        Payment.request([other])
-        with pytest.raises(SegregationError):
-            Payment.approve([other])
-    assert Payment(other.id).state == 'requested'
-
+    assert_requester_cannot_approve(contract.payments[1], returns[1])
     with as_user(finance):
         with pytest.raises(CommissioningWarning) as info:
             Payment.approve([payment])
@@ -84,3 +66,31 @@ def test_payments(active_contract, officer, finance, provider):
     # The schedule is fixed once the contract is active
     with as_user(officer), pytest.raises(LockedError):
         Payment.write([contract.payments[2]], {'amount': Decimal(1)})
+
+
+def assert_waits_for_returns(payment, record, officer):
+    """Assert the officer cannot request the payment released by the period
+    of record before its return is accepted and while returns are overdue"""
+    Payment = Pool().get('commissioning.contract.payment')
+    with as_user(officer):
+        Payment.write([payment], {'period': record.period.id})
+        with pytest.raises(PaymentError) as info:
+            Payment.request([payment])
+    message = str(info.value)
+    assert "is not accepted yet" in message
+    assert "is overdue" in message
+    assert Payment(payment.id).state == 'planned'
+
+
+def assert_requester_cannot_approve(payment, record):
+    """Assert a user who is also in finance cannot approve the payment
+    released by the period of record that they requested"""
+    Payment = Pool().get('commissioning.contract.payment')
+    both = make_user(
+        'both', 'group_commissioning', 'group_commissioning_finance')
+    with as_user(both):
+        Payment.write([payment], {'period': record.period.id})
+        Payment.request([payment])
+        with pytest.raises(SegregationError):
+            Payment.approve([payment])
+    assert Payment(payment.id).state == 'requested'
