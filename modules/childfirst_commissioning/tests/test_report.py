@@ -1,44 +1,20 @@
 # This file is part of Child First commissioning for Tryton.
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
-import unittest
-from contextlib import nullcontext
+"""The reports: the evaluation report and the assessment summary of the
+worked example, and the performance report of a contract"""
+import os
+from decimal import Decimal
 from io import BytesIO
 
+import pytest
 from pypdf import PdfReader
 
 from trytond.model.exceptions import AccessError
-from trytond.modules.childfirst_commissioning.exceptions import (
-    EvaluationIncompleteError)
-from trytond.modules.childfirst_commissioning.tests import (
-    test_evaluation as evaluation)
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    as_user, count_queries, make_user)
-from trytond.modules.company.tests import create_company, set_company
+    CF, DELIVERY, EVIDENCE, EvaluationIncompleteError, as_user,
+    count_queries, fill_return, make_provider, make_user, print_report)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    activate_module, drop_db, with_transaction)
-
-CF = evaluation.CF
-DELIVERY = evaluation.DELIVERY
-EVIDENCE = evaluation.EVIDENCE
-
-
-class WorkedExampleMixin:
-    """The worked example of the evaluation tests: a tender with the bids
-    of Providers A, B and C, scored and moderated.
-
-    Only the fixtures: subclassing EvaluationTestCase, or naming it here,
-    would run its tests a second time."""
-    setup_closed = evaluation.EvaluationTestCase.setup_closed
-    add_evaluators = evaluation.EvaluationTestCase.add_evaluators
-    declare = evaluation.EvaluationTestCase.declare
-    assess = evaluation.EvaluationTestCase.assess
-    response = evaluation.EvaluationTestCase.response
-    score = evaluation.EvaluationTestCase.score
-    start = evaluation.EvaluationTestCase.start
-    score_all = evaluation.EvaluationTestCase.score_all
-    moderated = evaluation.EvaluationTestCase.moderated
 
 
 def pdf_text(content):
@@ -48,239 +24,231 @@ def pdf_text(content):
         " ".join(page.extract_text() or '' for page in reader.pages).split())
 
 
-class ReportTestCase(WorkedExampleMixin, unittest.TestCase):
-    "Test the evaluation report and the assessment summary"
+def print_text(xml_id, records, user=None):
+    "Print the report as user; return its text and its name"
+    oext, content, direct_print, name = print_report(xml_id, records, user)
+    assert oext == 'pdf'
+    assert content.startswith(b'%PDF')
+    assert not direct_print
+    return pdf_text(content), name
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        drop_db()
-        activate_module('childfirst_commissioning')
 
-    def print_(self, xml_id, records, user=None):
-        """Print the report of records as the client does, as user with
-        access checks on; return its type, content, direct print and name"""
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        ActionReport = pool.get('ir.action.report')
-        action = ActionReport(
-            ModelData.get_id('childfirst_commissioning', xml_id))
-        Report = pool.get(action.report_name, type='report')
-        ids = [r.id for r in records]
-        with as_user(user) if user else nullcontext():
-            return Report.execute(ids, {
-                    'model': action.model,
-                    'id': ids[0],
-                    'ids': ids,
-                    'action_id': action.id,
-                    })
+def find_user(login):
+    User = Pool().get('res.user')
+    user, = User.search([('login', '=', login)])
+    return user
 
-    def print_text(self, xml_id, records, user=None):
-        oext, content, direct_print, name = self.print_(
-            xml_id, records, user)
-        self.assertEqual(oext, 'pdf')
-        self.assertTrue(content.startswith(b'%PDF'))
-        self.assertFalse(direct_print)
-        return pdf_text(content), name
 
-    @with_transaction()
-    def test_evaluation_report(self):
-        "The evaluation report shows criteria, scores, moderation, ranking"
-        company = create_company()
-        with set_company(company):
-            tender, officer, bids = self.moderated()
-            text, name = self.print_text(
-                'report_tender_evaluation', [tender], officer)
-        self.assertEqual(
-            name, "Tender Evaluation Report-%s" % tender.rec_name)
-        self.assertIn("Tender Evaluation Report", text)
-        self.assertIn(tender.name, text)
-        self.assertIn("Moderated", text)
-        self.assertIn("250,000.00", text)
-        for criterion in CF + [DELIVERY, EVIDENCE, "Price"]:
-            self.assertIn(criterion, text)
-        for provider in ["Provider A", "Provider B", "Provider C"]:
-            self.assertIn(provider, text)
-        self.assertIn("86.00", text)
-        self.assertIn("91.00", text)
-        self.assertIn("Agreed at moderation.", text)
-        self.assertIn('Did not pass "%s".' % EVIDENCE, text)
-        # The ranking: B first, then A; C is not ranked
-        ranking = text[text.index("Ranking"):text.index("Sign-offs")]
-        self.assertIn("1 Provider B 91.00 47.00 24.00", ranking)
-        self.assertIn("2 Provider A 86.00 40.00 30.00", ranking)
-        self.assertNotIn("Provider C", ranking)
-        # The sign-off of the budget approval
-        signoffs = text[text.index("Sign-offs"):]
-        self.assertIn("Tender Budget", signoffs)
-        self.assertIn("Approved", signoffs)
-        self.assertIn("Finance", signoffs)
+def test_evaluation_report(moderated):
+    "The evaluation report shows criteria, scores, moderation, ranking"
+    tender = moderated.tender
+    text, name = print_text(
+        'report_tender_evaluation', [tender], moderated.officer)
+    assert name == "Tender Evaluation Report-%s" % tender.rec_name
+    assert "Tender Evaluation Report" in text
+    assert tender.name in text
+    assert "Moderated" in text
+    assert "250,000.00" in text
+    for criterion in CF + [DELIVERY, EVIDENCE, "Price"]:
+        assert criterion in text
+    for provider in ["Provider A", "Provider B", "Provider C"]:
+        assert provider in text
+    assert "86.00" in text
+    assert "91.00" in text
+    assert "Agreed at moderation." in text
+    assert 'Did not pass "%s".' % EVIDENCE in text
+    # The ranking: B first, then A; C is not ranked
+    ranking = text[text.index("Ranking"):text.index("Sign-offs")]
+    assert "1 Provider B 91.00 47.00 24.00" in ranking
+    assert "2 Provider A 86.00 40.00 30.00" in ranking
+    assert "Provider C" not in ranking
+    # The sign-off of the budget approval
+    signoffs = text[text.index("Sign-offs"):]
+    assert "Tender Budget" in signoffs
+    assert "Approved" in signoffs
+    assert "Finance" in signoffs
 
-    @with_transaction()
-    def test_evaluation_report_queries(self):
-        "The report reads the bids, responses and scores in batches"
-        company = create_company()
-        with set_company(company):
-            tender, officer, bids = self.moderated()
-            with count_queries() as queries:
-                self.print_('report_tender_evaluation', [tender], officer)
-        queries = list(map(str, queries))
 
-        def on(table):
-            return len([q for q in queries if 'FROM "%s" AS' % table in q])
-        # Not a query per bid: the responses of every bid are searched and
-        # read together, then each lazily loaded moderation field once for
-        # all (four queries; reading bid by bid would take four per bid),
-        # and the scores of every response aggregated in one query
-        self.assertLessEqual(on('commissioning_bid_response'), 4)
-        self.assertEqual(on('commissioning_score'), 1)
+def test_evaluation_report_queries(moderated):
+    "The report reads the bids, responses and scores in batches"
+    with count_queries() as queries:
+        print_report(
+            'report_tender_evaluation', [moderated.tender],
+            moderated.officer)
+    queries = list(map(str, queries))
 
-    @with_transaction()
-    def test_assessment_summary(self):
-        "A provider's summary shows its scores beside the winning bid's"
-        pool = Pool()
-        Tender = pool.get('commissioning.tender')
-        User = pool.get('res.user')
-        company = create_company()
-        with set_company(company):
-            tender, officer, bids = self.moderated()
-            provider_a, = User.search([('login', '=', 'providera')])
-            finance, = User.search([('login', '=', 'finance')])
-            # Before the award, officers compare with the top-ranked bid
-            text, name = self.print_text(
-                'report_bid_assessment_summary', [bids['A']], officer)
-            self.assertIn("This bid Provider A", text)
-            self.assertIn("Top-ranked bid Provider B", text)
-            # The bidder learns how it compares once the award is decided
-            with as_user(officer):
-                Tender.recommend_award([tender])
-            with self.assertRaises(EvaluationIncompleteError) as cm:
-                self.print_(
-                    'report_bid_assessment_summary', [bids['A']], provider_a)
-            self.assertIn("once the tender is awarded", cm.exception.message)
-            with as_user(finance):
-                Tender.approve_award([Tender(tender.id)])
-            text, name = self.print_text(
-                'report_bid_assessment_summary', [bids['A']], provider_a)
-        self.assertEqual(
-            name, "Assessment Summary-%s" % bids['A'].rec_name)
-        self.assertIn("Procurement Act 2023", text)
-        self.assertIn("Winning bid Provider B", text)
-        # Criterion by criterion: score and weighted score of A, then B
-        self.assertIn("%s Scored 15.00 4.00 12.00 4.00 12.00" % CF[0], text)
-        self.assertIn("%s Scored 15.00 4.00 12.00 5.00 15.00" % CF[1], text)
-        self.assertIn("%s Scored 20.00 4.00 16.00 5.00 20.00" % DELIVERY,
-            text)
-        self.assertIn("Price Price 30.00 — 30.00 — 24.00", text)
-        self.assertIn("Total 100.00 — 86.00 — 91.00", text)
-        self.assertIn("Child First score 40.00 47.00", text)
-        self.assertIn("Rank 2 1", text)
-        # Nothing of the other bidders
-        self.assertNotIn("Provider C", text)
+    def on(table):
+        return len([q for q in queries if 'FROM "%s" AS' % table in q])
+    # Not a query per bid: the responses of every bid are searched and read
+    # together, then each lazily loaded moderation field once for all (four
+    # queries; reading bid by bid would take four per bid), and the scores
+    # of every response aggregated in one query
+    assert on('commissioning_bid_response') <= 4
+    assert on('commissioning_score') == 1
 
-    @with_transaction()
-    def test_assessment_summary_excluded(self):
-        "The summary of an ineligible bid gives the reason"
-        company = create_company()
-        with set_company(company):
-            tender, officer, bids = self.moderated()
-            text, name = self.print_text(
-                'report_bid_assessment_summary', [bids['C']], officer)
-        self.assertIn("Eligible No", text)
-        self.assertIn('Did not pass "%s".' % EVIDENCE, text)
-        self.assertIn("Fail", text)
-        self.assertIn("Top-ranked bid Provider B", text)
 
-    @with_transaction()
-    def test_refused_before_evaluation_complete(self):
-        "Both reports wait for the evaluation to complete"
-        company = create_company()
-        with set_company(company):
-            tender, officer, bids, criteria, evaluators, users = (
-                self.start())
-            with self.assertRaises(EvaluationIncompleteError) as cm:
-                self.print_('report_tender_evaluation', [tender], officer)
-            self.assertIn("is available once the evaluation of tender "
-                '"%s" is complete' % tender.rec_name, cm.exception.message)
-            self.assertIn('"Evaluation"', cm.exception.message)
-            with self.assertRaises(EvaluationIncompleteError):
-                self.print_(
-                    'report_bid_assessment_summary', [bids['A']], officer)
+def test_assessment_summary(moderated):
+    "A provider's summary shows its scores beside the winning bid's"
+    Tender = Pool().get('commissioning.tender')
+    tender, officer, bids = (
+        moderated.tender, moderated.officer, moderated.bids)
+    provider_a, finance = find_user('providera'), find_user('finance')
+    # Before the award, officers compare with the top-ranked bid
+    text, name = print_text(
+        'report_bid_assessment_summary', [bids['A']], officer)
+    assert "This bid Provider A" in text
+    assert "Top-ranked bid Provider B" in text
+    # The bidder learns how it compares once the award is decided
+    with as_user(officer):
+        Tender.recommend_award([tender])
+    with pytest.raises(EvaluationIncompleteError) as info:
+        print_report('report_bid_assessment_summary', [bids['A']], provider_a)
+    assert "once the tender is awarded" in info.value.message
+    with as_user(finance):
+        Tender.approve_award([Tender(tender.id)])
+    text, name = print_text(
+        'report_bid_assessment_summary', [bids['A']], provider_a)
+    assert name == "Assessment Summary-%s" % bids['A'].rec_name
+    assert "Procurement Act 2023" in text
+    assert "Winning bid Provider B" in text
+    # Criterion by criterion: score and weighted score of A, then B
+    assert "%s Scored 15.00 4.00 12.00 4.00 12.00" % CF[0] in text
+    assert "%s Scored 15.00 4.00 12.00 5.00 15.00" % CF[1] in text
+    assert "%s Scored 20.00 4.00 16.00 5.00 20.00" % DELIVERY in text
+    assert "Price Price 30.00 — 30.00 — 24.00" in text
+    assert "Total 100.00 — 86.00 — 91.00" in text
+    assert "Child First score 40.00 47.00" in text
+    assert "Rank 2 1" in text
+    # Nothing of the other bidders
+    assert "Provider C" not in text
 
-    @with_transaction()
-    def test_provider_prints_own_summary_only(self):
-        "A provider prints the summary of its own bid, not another's"
-        pool = Pool()
-        User = pool.get('res.user')
-        Tender = pool.get('commissioning.tender')
-        company = create_company()
-        with set_company(company):
-            tender, officer, bids = self.moderated()
-            provider_a, = User.search([('login', '=', 'providera')])
-            finance, = User.search([('login', '=', 'finance')])
-            with as_user(officer):
-                Tender.recommend_award([tender])
-            with as_user(finance):
-                Tender.approve_award([Tender(tender.id)])
-            # The record rules refuse the bid of another provider
-            with self.assertRaises(AccessError) as cm:
-                self.print_(
-                    'report_bid_assessment_summary', [bids['B']], provider_a)
-            self.assertNotIn("execute report", cm.exception.message)
-            with self.assertRaises(AccessError):
-                self.print_(
-                    'report_bid_assessment_summary',
-                    [bids['A'], bids['B']], provider_a)
-            with self.assertRaises(AccessError):
-                self.print_(
-                    'report_tender_evaluation', [tender], provider_a)
-            text, _ = self.print_text(
-                'report_bid_assessment_summary', [bids['A']], provider_a)
-        self.assertIn("This bid Provider A", text)
 
-    @with_transaction()
-    def test_evaluator_cannot_print_evaluation(self):
-        "Evaluators cannot print the evaluation report"
-        User = Pool().get('res.user')
-        company = create_company()
-        with set_company(company):
-            tender, officer, bids = self.moderated()
-            specialist, = User.search([('login', '=', 'specialist')])
-            with self.assertRaises(AccessError) as cm:
-                self.print_(
-                    'report_tender_evaluation', [tender], specialist)
-            self.assertIn(
-                "not allowed to execute report", cm.exception.message)
-            with self.assertRaises(AccessError):
-                self.print_(
-                    'report_bid_assessment_summary', [bids['A']],
-                    specialist)
-            finance = make_user('finance2', 'group_commissioning_finance')
-            self.print_text('report_tender_evaluation', [tender], finance)
+def test_assessment_summary_excluded(moderated):
+    "The summary of an ineligible bid gives the reason"
+    text, name = print_text(
+        'report_bid_assessment_summary', [moderated.bids['C']],
+        moderated.officer)
+    assert "Eligible No" in text
+    assert 'Did not pass "%s".' % EVIDENCE in text
+    assert "Fail" in text
+    assert "Top-ranked bid Provider B" in text
 
-    @with_transaction()
-    def test_print_menu(self):
-        "The reports are in the Print menu of the groups that may print"
-        pool = Pool()
-        Keyword = pool.get('ir.action.keyword')
-        company = create_company()
 
-        def printable(user, model):
-            with as_user(user):
-                return {a['report_name'] for a in Keyword.get_keyword(
-                        'form_print', (model, -1))}
-        with set_company(company):
-            officer = make_user('officer', 'group_commissioning')
-            evaluator = make_user(
-                'evaluator', 'group_commissioning_evaluator')
-            provider = make_user('provider', 'group_commissioning_provider')
-            self.assertIn('commissioning.tender.evaluation_report',
-                printable(officer, 'commissioning.tender'))
-            self.assertIn('commissioning.bid.assessment_summary',
-                printable(officer, 'commissioning.bid'))
-            self.assertNotIn('commissioning.tender.evaluation_report',
-                printable(evaluator, 'commissioning.tender'))
-            self.assertNotIn('commissioning.tender.evaluation_report',
-                printable(provider, 'commissioning.tender'))
-            self.assertIn('commissioning.bid.assessment_summary',
-                printable(provider, 'commissioning.bid'))
+def test_refused_before_evaluation_complete(in_evaluation):
+    "Both reports wait for the evaluation to complete"
+    tender, officer = in_evaluation.tender, in_evaluation.officer
+    with pytest.raises(EvaluationIncompleteError) as info:
+        print_report('report_tender_evaluation', [tender], officer)
+    assert ("is available once the evaluation of tender "
+        '"%s" is complete' % tender.rec_name) in info.value.message
+    assert '"Evaluation"' in info.value.message
+    with pytest.raises(EvaluationIncompleteError):
+        print_report(
+            'report_bid_assessment_summary', [in_evaluation.bids['A']],
+            officer)
+
+
+def test_provider_prints_own_summary_only(moderated):
+    "A provider prints the summary of its own bid, not another's"
+    Tender = Pool().get('commissioning.tender')
+    tender, bids = moderated.tender, moderated.bids
+    provider_a, finance = find_user('providera'), find_user('finance')
+    with as_user(moderated.officer):
+        Tender.recommend_award([tender])
+    with as_user(finance):
+        Tender.approve_award([Tender(tender.id)])
+    # The record rules refuse the bid of another provider
+    with pytest.raises(AccessError) as info:
+        print_report('report_bid_assessment_summary', [bids['B']], provider_a)
+    assert "execute report" not in info.value.message
+    with pytest.raises(AccessError):
+        print_report(
+            'report_bid_assessment_summary', [bids['A'], bids['B']],
+            provider_a)
+    with pytest.raises(AccessError):
+        print_report('report_tender_evaluation', [tender], provider_a)
+    text, _ = print_text(
+        'report_bid_assessment_summary', [bids['A']], provider_a)
+    assert "This bid Provider A" in text
+
+
+def test_evaluator_cannot_print_evaluation(moderated):
+    "Evaluators cannot print the evaluation report"
+    tender, bids = moderated.tender, moderated.bids
+    specialist = find_user('specialist')
+    with pytest.raises(AccessError) as info:
+        print_report('report_tender_evaluation', [tender], specialist)
+    assert "not allowed to execute report" in info.value.message
+    with pytest.raises(AccessError):
+        print_report(
+            'report_bid_assessment_summary', [bids['A']], specialist)
+    finance = make_user('finance2', 'group_commissioning_finance')
+    print_text('report_tender_evaluation', [tender], finance)
+
+
+def test_print_menu(officer, evaluator, provider):
+    "The reports are in the Print menu of the groups that may print"
+    Keyword = Pool().get('ir.action.keyword')
+
+    def printable(user, model):
+        with as_user(user):
+            return {a['report_name'] for a in Keyword.get_keyword(
+                    'form_print', (model, -1))}
+    assert 'commissioning.tender.evaluation_report' in printable(
+        officer, 'commissioning.tender')
+    assert 'commissioning.bid.assessment_summary' in printable(
+        officer, 'commissioning.bid')
+    assert 'commissioning.tender.evaluation_report' not in printable(
+        evaluator, 'commissioning.tender')
+    assert 'commissioning.tender.evaluation_report' not in printable(
+        provider, 'commissioning.tender')
+    assert 'commissioning.bid.assessment_summary' in printable(
+        provider, 'commissioning.bid')
+
+
+# The contract performance report
+
+def test_performance_report(active_contract, officer, provider):
+    """The report holds the ratings, values by period, trends,
+    breakdowns, children's involvement, returns and payments; another
+    provider cannot print it"""
+    Return = Pool().get('commissioning.monitoring.return')
+    contract = active_contract
+    returns = Return.search([('contract', '=', contract.id)],
+        order=[('period.start_date', 'ASC')])
+    for record, value in zip(returns[:2], [Decimal(85), Decimal(60)]):
+        fill_return(provider, record, {
+                "Children in education, training or work": value})
+        with as_user(provider):
+            Return.submit([record])
+        with as_user(officer):
+            Return.accept([record])
+    with count_queries() as queries:
+        oext, content, _, name = print_report(
+            'report_contract_performance', [contract], officer)
+    assert oext == 'pdf'
+    assert len(PdfReader(BytesIO(content)).pages) >= 2
+    pdf = pdf_text(content)
+    for expected in [
+            "Contract Performance Report",
+            "Latest rating of each KPI", "KPI values by period",
+            "Trends against the targets", "Breakdown by group",
+            "Collaboration with children", "Monitoring returns", "Payments",
+            "Children in education, training or work",
+            "Inadequate", "Good", "Care-experienced",
+            "2 reported, 2 accepted", "Contract Activation",
+            ]:
+        assert expected in pdf
+    # A bounded number of queries: no query per value
+    assert len(queries) < 200
+    _, intruder = make_provider("Riverside Partnership", 'intruder')
+    with pytest.raises(AccessError):
+        print_report('report_contract_performance', [contract], intruder)
+    # The provider prints its own
+    oext, content, _, _ = print_report(
+        'report_contract_performance', [contract], provider)
+    assert oext == 'pdf'
+    if os.environ.get('CHILDFIRST_REPORT_DIR'):
+        with open(os.path.join(os.environ['CHILDFIRST_REPORT_DIR'],
+                    'contract-performance.pdf'), 'wb') as f:
+            f.write(content)
