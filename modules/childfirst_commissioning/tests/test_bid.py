@@ -69,6 +69,28 @@ def test_submission_gate(published, bidders):
         assert bid.submitted_at
 
 
+def test_submission_checklist(published, bidders):
+    """The draft bid shows the checks of the submission gate as they stand;
+    a submitted bid has no checklist"""
+    Bid = Pool().get('commissioning.bid')
+    (_, user), _ = bidders
+    with as_user(user):
+        bid, = Bid.create([{'tender': published.id}])
+        checklist = Bid(bid.id).submission_checklist
+        assert "✓ The tender is open for bids" in checklist
+        assert "✗ Every criterion is answered" in checklist
+        assert "✗ The price is above 0" in checklist
+        assert "✗ The collaboration with children is evidenced" in checklist
+        assert '– Answer the criterion "Treating children as children"' in (
+            checklist)
+        bid = complete_bid(bid)
+        checklist = Bid(bid.id).submission_checklist
+        assert "✗" not in checklist
+        assert checklist.count("✓") == 4
+        Bid.submit([bid])
+        assert Bid(bid.id).submission_checklist is None
+
+
 def test_incomplete_evidence(published, bidders):
     "Incomplete evidence is named with what it lacks"
     pool = Pool()

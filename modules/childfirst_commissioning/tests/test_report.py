@@ -12,16 +12,9 @@ from pypdf import PdfReader
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    CF, DELIVERY, EVIDENCE, EvaluationIncompleteError, as_user,
-    count_queries, fill_return, make_provider, make_user, print_report)
+    CF, DELIVERY, EVIDENCE, EvaluationIncompleteError, as_user, count_queries,
+    fill_return, make_provider, make_user, pdf_text, print_report)
 from trytond.pool import Pool
-
-
-def pdf_text(content):
-    "Return the text of the PDF content, its white space collapsed"
-    reader = PdfReader(BytesIO(content))
-    return " ".join(
-        " ".join(page.extract_text() or '' for page in reader.pages).split())
 
 
 def print_text(xml_id, records, user=None):

@@ -4,22 +4,13 @@
 """An authority translates the reports: every label is an ir.message and
 every selection value a translated selection string, so a language added
 and translated as the client is translated prints the reports in it."""
-import unittest
 from decimal import Decimal
 
 import pytest
 
-from trytond.modules.childfirst_commissioning.exceptions import (
-    EvaluationIncompleteError)
-from trytond.modules.childfirst_commissioning.tests import (
-    test_contract, test_report)
-from trytond.modules.childfirst_commissioning.tests.test_report import (
-    WorkedExampleMixin, pdf_text)
-from trytond.modules.childfirst_commissioning.tests.tools import as_user
-from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.childfirst_commissioning.tests.tools import (
+    EvaluationIncompleteError, as_user, fill_return, pdf_text, print_report)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
 
 MODULE = 'childfirst_commissioning'
@@ -64,26 +55,6 @@ PERFORMANCE_LABELS = [
     ('msg_report_collaboration', "Collaboration with children",
         "Cydweithio â phlant"),
     ]
-
-
-@pytest.fixture(scope='module', autouse=True)
-def database():
-    "Activate the module in a database of its own"
-    drop_db()
-    activate_module(MODULE)
-    yield
-    drop_db()
-
-
-class Example(WorkedExampleMixin, unittest.TestCase):
-    """The fixtures of the worked example: a moderated tender with its bids,
-    and an active contract with its returns"""
-    __test__ = False
-    print_ = test_report.ReportTestCase.print_
-    actors = test_contract.ContractTestCase.actors
-    draft_contract = test_contract.ContractTestCase.draft_contract
-    active_contract = test_contract.ContractTestCase.active_contract
-    fill = test_contract.ContractTestCase.fill
 
 
 def add_welsh():
@@ -139,10 +110,10 @@ def translate_selection(model, field, english, welsh):
                 }])
 
 
-def print_welsh(example, xml_id, records, user):
+def print_welsh(xml_id, records, user):
     "Return the text of the report printed in Welsh"
     with Transaction().set_context(language=WELSH):
-        oext, content, _, _ = example.print_(xml_id, records, user)
+        oext, content, _, _ = print_report(xml_id, records, user)
     assert oext == 'pdf'
     return pdf_text(content)
 
@@ -154,105 +125,84 @@ def check_translated(text, labels):
         assert welsh.split('%')[0].strip() in text
 
 
-@with_transaction()
-def test_evaluation_report_welsh():
+def test_evaluation_report_welsh(moderated):
     "The evaluation report prints its labels and states in Welsh"
-    example = Example()
-    company = create_company()
-    with set_company(company):
-        tender, officer, bids = example.moderated()
-        add_welsh()
-        translate(EVALUATION_LABELS)
-        translate_selection(
-            'commissioning.tender', 'state', "Moderated", "Wedi'i gymedroli")
-        text = print_welsh(
-            example, 'report_tender_evaluation', [tender], officer)
-        check_translated(text, EVALUATION_LABELS)
-        assert "Tudalen 1" in text
-        assert "Wedi'i gymedroli" in text
-        # What is not translated stays in English, the data as entered
-        assert "Moderation" in text
-        assert "Provider B" in text
-        # English readers still read English
-        _, content, _, _ = example.print_(
-            'report_tender_evaluation', [tender], officer)
-        english = pdf_text(content)
-        assert "Award criteria" in english
-        assert "Meini prawf dyfarnu" not in english
+    tender, officer = moderated.tender, moderated.officer
+    add_welsh()
+    translate(EVALUATION_LABELS)
+    translate_selection(
+        'commissioning.tender', 'state', "Moderated", "Wedi'i gymedroli")
+    text = print_welsh('report_tender_evaluation', [tender], officer)
+    check_translated(text, EVALUATION_LABELS)
+    assert "Tudalen 1" in text
+    assert "Wedi'i gymedroli" in text
+    # What is not translated stays in English, the data as entered
+    assert "Moderation" in text
+    assert "Provider B" in text
+    # English readers still read English
+    _, content, _, _ = print_report(
+        'report_tender_evaluation', [tender], officer)
+    english = pdf_text(content)
+    assert "Award criteria" in english
+    assert "Meini prawf dyfarnu" not in english
 
 
-@with_transaction()
-def test_assessment_summary_welsh():
+def test_assessment_summary_welsh(moderated):
     "The assessment summary prints its labels and introduction in Welsh"
-    example = Example()
-    company = create_company()
-    with set_company(company):
-        tender, officer, bids = example.moderated()
-        add_welsh()
-        translate(SUMMARY_LABELS)
-        text = print_welsh(
-            example, 'report_bid_assessment_summary', [bids['A']], officer)
-        check_translated(text, SUMMARY_LABELS)
-        assert "Y cynnig hwn Provider A" in text
-        assert "Y cynnig uchaf Provider B" in text
-        assert "ochr yn ochr â chynnig Provider B" in text
+    add_welsh()
+    translate(SUMMARY_LABELS)
+    text = print_welsh('report_bid_assessment_summary',
+        [moderated.bids['A']], moderated.officer)
+    check_translated(text, SUMMARY_LABELS)
+    assert "Y cynnig hwn Provider A" in text
+    assert "Y cynnig uchaf Provider B" in text
+    assert "ochr yn ochr â chynnig Provider B" in text
 
 
-@with_transaction()
-def test_performance_report_welsh():
+def test_performance_report_welsh(active_contract, officer, provider):
     """The performance report prints its labels, chart labels and ratings
     in Welsh"""
-    pool = Pool()
-    Return = pool.get('commissioning.monitoring.return')
-    example = Example()
-    company = create_company()
-    with set_company(company):
-        contract, officer, finance, party, provider = (
-            example.active_contract())
-        returns = Return.search([('contract', '=', contract.id)],
-            order=[('period.start_date', 'ASC')])
-        for record, value in zip(returns[:2], [Decimal(85), Decimal(60)]):
-            example.fill(provider, record, {
-                    "Children in education, training or work": value})
-            with as_user(provider):
-                Return.submit([record])
-            with as_user(officer):
-                Return.accept([record])
-        add_welsh()
-        translate(PERFORMANCE_LABELS)
-        translate_selection('commissioning.monitoring.return.line',
-            'rating', "Inadequate", "Annigonol")
-        text = print_welsh(
-            example, 'report_contract_performance', [contract], officer)
-        check_translated(text, PERFORMANCE_LABELS)
-        assert "2 wedi'u hadrodd, 2 wedi'u derbyn" in text
-        assert "Annigonol" in text
-        assert "Inadequate" not in text
-        # The dates follow the reader's language: Welsh writes day first
-        start = contract.start_date
-        assert "%s –" % start.strftime('%d/%m/%Y') in text
+    Return = Pool().get('commissioning.monitoring.return')
+    contract = active_contract
+    returns = Return.search([('contract', '=', contract.id)],
+        order=[('period.start_date', 'ASC')])
+    for record, value in zip(returns[:2], [Decimal(85), Decimal(60)]):
+        fill_return(provider, record, {
+                "Children in education, training or work": value})
+        with as_user(provider):
+            Return.submit([record])
+        with as_user(officer):
+            Return.accept([record])
+    add_welsh()
+    translate(PERFORMANCE_LABELS)
+    translate_selection('commissioning.monitoring.return.line',
+        'rating', "Inadequate", "Annigonol")
+    text = print_welsh('report_contract_performance', [contract], officer)
+    check_translated(text, PERFORMANCE_LABELS)
+    assert "2 wedi'u hadrodd, 2 wedi'u derbyn" in text
+    assert "Annigonol" in text
+    assert "Inadequate" not in text
+    # The dates follow the reader's language: Welsh writes day first
+    start = contract.start_date
+    assert "%s –" % start.strftime('%d/%m/%Y') in text
 
 
-@with_transaction()
-def test_refusal_welsh():
+def test_refusal_welsh(in_evaluation):
     "A report refused before the evaluation completes says so in Welsh"
-    example = Example()
-    company = create_company()
-    with set_company(company):
-        tender, officer, bids, criteria, evaluators, users = example.start()
-        add_welsh()
-        translate([
-                ('msg_report_gate', "cannot be printed yet",
-                    "Ni ellir argraffu \"%(report)s\" eto:\n%(failures)s"),
-                ('msg_report_evaluation_incomplete', "is available once",
-                    "Mae \"%(report)s\" ar gael pan fydd gwerthuso tendr "
-                    "\"%(tender)s\" wedi'i gwblhau."),
-                ])
-        translate_action('report_tender_evaluation', "Adroddiad Gwerthuso")
-        with Transaction().set_context(language=WELSH):
-            with pytest.raises(EvaluationIncompleteError) as info:
-                example.print_('report_tender_evaluation', [tender], officer)
-        message = info.value.message
-        assert 'Ni ellir argraffu "Adroddiad Gwerthuso" eto' in message
-        assert "wedi'i gwblhau" in message
-        assert "is available once" not in message
+    add_welsh()
+    translate([
+            ('msg_report_gate', "cannot be printed yet",
+                "Ni ellir argraffu \"%(report)s\" eto:\n%(failures)s"),
+            ('msg_report_evaluation_incomplete', "is available once",
+                "Mae \"%(report)s\" ar gael pan fydd gwerthuso tendr "
+                "\"%(tender)s\" wedi'i gwblhau."),
+            ])
+    translate_action('report_tender_evaluation', "Adroddiad Gwerthuso")
+    with Transaction().set_context(language=WELSH):
+        with pytest.raises(EvaluationIncompleteError) as info:
+            print_report('report_tender_evaluation',
+                [in_evaluation.tender], in_evaluation.officer)
+    message = info.value.message
+    assert 'Ni ellir argraffu "Adroddiad Gwerthuso" eto' in message
+    assert "wedi'i gwblhau" in message
+    assert "is available once" not in message

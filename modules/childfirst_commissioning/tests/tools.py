@@ -8,11 +8,11 @@ functions) from here, so that they are imported in one place."""
 import datetime as dt
 from contextlib import contextmanager, nullcontext
 from decimal import Decimal
+from io import BytesIO
 
 from dateutil.relativedelta import relativedelta
+from pypdf import PdfReader
 
-from trytond.modules.childfirst_commissioning.validation import (
-    CHAR_SIZE, INTEGER_MAX, NUMBER_MAX, TEXT_SIZE, InputMixin)
 from trytond.modules.childfirst_commissioning.contract import (
     monitoring_periods, rate)
 from trytond.modules.childfirst_commissioning.exceptions import (
@@ -22,6 +22,8 @@ from trytond.modules.childfirst_commissioning.exceptions import (
     RelationError, ReturnError, ReturnValidationError, ScoreError,
     SegregationError, SignoffError, TenderDesignError, WithdrawError)
 from trytond.modules.childfirst_commissioning.language import term_pattern
+from trytond.modules.childfirst_commissioning.validation import (
+    CHAR_SIZE, INTEGER_MAX, NUMBER_MAX, TEXT_SIZE, InputMixin)
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
@@ -475,6 +477,13 @@ def add_breakdowns(line, value):
 
 
 # Reports
+
+def pdf_text(content):
+    "Return the text of the PDF content, its white space collapsed"
+    reader = PdfReader(BytesIO(content))
+    return " ".join(
+        " ".join(page.extract_text() or '' for page in reader.pages).split())
+
 
 def print_report(xml_id, records, user=None):
     """Print the report of records as the client does, as user with access
