@@ -20,7 +20,7 @@ from trytond.transaction import Transaction
 
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
-from .common import state_button
+from .common import add_workflow
 from .exceptions import (
     BidSubmissionError, BidValidationError, LockedError, RelationError,
     WithdrawError)
@@ -38,6 +38,21 @@ def is_provider_user():
     "Whether the current user acts for provider organisations"
     User = Pool().get('res.user')
     return bool(User.get_commissioning_parties())
+
+
+# The workflow of the bid: its transitions, and its buttons with the
+# states they show in and their icon
+BID_TRANSITIONS = [
+    ('draft', 'submitted'),
+    ('submitted', 'withdrawn'),
+    ('draft', 'void'),
+    ('submitted', 'awarded'),
+    ('submitted', 'unsuccessful'),
+    ]
+BID_BUTTONS = [
+    ('submit', ['draft'], 'tryton-forward'),
+    ('withdraw', ['submitted'], 'tryton-back'),
+    ]
 
 
 class Bid(
@@ -124,17 +139,7 @@ class Bid(
                     where=t.state.in_(LIVE_STATES)),
                 })
         cls._order = [('submitted_at', 'ASC NULLS LAST'), ('id', 'ASC')]
-        cls._transitions |= {
-            ('draft', 'submitted'),
-            ('submitted', 'withdrawn'),
-            ('draft', 'void'),
-            ('submitted', 'awarded'),
-            ('submitted', 'unsuccessful'),
-            }
-        cls._buttons.update({
-                'submit': state_button(['draft'], 'tryton-forward'),
-                'withdraw': state_button(['submitted'], 'tryton-back'),
-                })
+        add_workflow(cls, BID_TRANSITIONS, BID_BUTTONS)
 
     @classmethod
     def default_state(cls):

@@ -96,3 +96,12 @@ def state_button(states, icon):
     invisible = (~Eval('state').in_(states) if len(states) > 1
         else Eval('state') != states[0])
     return {'invisible': invisible, 'icon': icon, 'depends': ['state']}
+
+
+def add_workflow(cls, transitions, buttons):
+    """Add to the workflow of cls the transitions, (from, to) pairs, and the
+    buttons, (name, states, icon) triples, each shown in its states"""
+    cls._transitions |= set(transitions)
+    cls._buttons.update({
+            name: state_button(states, icon)
+            for name, states, icon in buttons})

@@ -18,7 +18,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .access import AccessMixin
-from .common import TENETS, CompanyCurrencyMixin, number, state_button
+from .common import TENETS, CompanyCurrencyMixin, add_workflow, number
 from .criterion import KpiMixin
 from .exceptions import (
     ContractError, ContractValidationError, LockedError, RelationError)
@@ -81,6 +81,20 @@ def monitoring_periods(start, end, frequency):
         periods.append((period_start, period_end))
         index += 1
     return periods
+
+
+# The workflow of the contract: its transitions, and its buttons with the
+# states they show in and their icon
+CONTRACT_TRANSITIONS = [
+    ('draft', 'active'),
+    ('active', 'closed'),
+    ('active', 'terminated'),
+    ]
+CONTRACT_BUTTONS = [
+    ('activate', ['draft'], 'tryton-ok'),
+    ('close', ['active'], 'tryton-lock'),
+    ('terminate', ['active'], 'tryton-cancel'),
+    ]
 
 
 class Contract(
@@ -162,16 +176,7 @@ class Contract(
     def __setup__(cls):
         super().__setup__()
         cls._order = [('start_date', 'DESC'), ('id', 'DESC')]
-        cls._transitions |= {
-            ('draft', 'active'),
-            ('active', 'closed'),
-            ('active', 'terminated'),
-            }
-        cls._buttons.update({
-                'activate': state_button(['draft'], 'tryton-ok'),
-                'close': state_button(['active'], 'tryton-lock'),
-                'terminate': state_button(['active'], 'tryton-cancel'),
-                })
+        add_workflow(cls, CONTRACT_TRANSITIONS, CONTRACT_BUTTONS)
 
     @classmethod
     def default_state(cls):

@@ -16,7 +16,7 @@ from trytond.transaction import Transaction, without_check_access
 from .access import AccessMixin
 from .bid import is_provider_user
 from .collaboration import CollaborationOriginMixin
-from .common import state_button
+from .common import add_workflow
 from .contract import monitoring_periods
 from .exceptions import (
     LockedError, ReturnError, ReturnValidationError, SegregationError)
@@ -96,6 +96,20 @@ class Period(InputMixin, AccessMixin, ModelSQL, ModelView):
                         due_date=end + dt.timedelta(days=days)))
         cls.save(periods)
         return periods
+
+
+# The workflow of the return: its transitions, and its buttons with the
+# states they show in and their icon
+RETURN_TRANSITIONS = [
+    ('draft', 'submitted'),
+    ('submitted', 'accepted'),
+    ('submitted', 'draft'),
+    ]
+RETURN_BUTTONS = [
+    ('submit', ['draft'], 'tryton-forward'),
+    ('accept', ['submitted'], 'tryton-ok'),
+    ('send_back', ['submitted'], 'tryton-back'),
+    ]
 
 
 class Return(
@@ -179,16 +193,7 @@ class Return(
                 })
         cls._order = [
             ('contract', 'ASC'), ('period', 'ASC'), ('id', 'ASC')]
-        cls._transitions |= {
-            ('draft', 'submitted'),
-            ('submitted', 'accepted'),
-            ('submitted', 'draft'),
-            }
-        cls._buttons.update({
-                'submit': state_button(['draft'], 'tryton-forward'),
-                'accept': state_button(['submitted'], 'tryton-ok'),
-                'send_back': state_button(['submitted'], 'tryton-back'),
-                })
+        add_workflow(cls, RETURN_TRANSITIONS, RETURN_BUTTONS)
 
     @classmethod
     def default_state(cls):

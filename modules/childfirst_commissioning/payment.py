@@ -9,7 +9,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from .access import AccessMixin
-from .common import number, state_button
+from .common import add_workflow, number
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
 from .gate import check, check_gate, checklist_text, message
@@ -18,6 +18,19 @@ from .validation import InputMixin
 # What the workflow writes once a payment has left planned
 WORKFLOW_FIELDS = {
     'state', 'requested_by', 'approved_by', 'paid_date'}
+
+# The workflow of the payment: its transitions, and its buttons with the
+# states they show in and their icon
+PAYMENT_TRANSITIONS = [
+    ('planned', 'requested'),
+    ('requested', 'approved'),
+    ('approved', 'paid'),
+    ]
+PAYMENT_BUTTONS = [
+    ('request', ['planned'], 'tryton-forward'),
+    ('approve', ['requested'], 'tryton-ok'),
+    ('pay', ['approved'], 'tryton-ok'),
+    ]
 
 
 class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
@@ -67,16 +80,7 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         cls._sql_indexes.add(Index(t, (t.contract, Index.Range())))
         cls._order = [('contract', 'ASC'), ('planned_date', 'ASC'),
             ('id', 'ASC')]
-        cls._transitions |= {
-            ('planned', 'requested'),
-            ('requested', 'approved'),
-            ('approved', 'paid'),
-            }
-        cls._buttons.update({
-                'request': state_button(['planned'], 'tryton-forward'),
-                'approve': state_button(['requested'], 'tryton-ok'),
-                'pay': state_button(['approved'], 'tryton-ok'),
-                })
+        add_workflow(cls, PAYMENT_TRANSITIONS, PAYMENT_BUTTONS)
 
     @classmethod
     def default_state(cls):

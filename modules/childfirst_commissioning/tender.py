@@ -19,7 +19,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from . import award, contract, design, evaluation, ranking
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
-from .common import CompanyCurrencyMixin, state_button
+from .common import CompanyCurrencyMixin, add_workflow
 from .exceptions import (
     ApprovalError, AwardError, CloseError, ContractError, EvaluationError,
     LockedError, PublishError, TenderDesignError, TenderValidationError)
@@ -188,10 +188,7 @@ class Tender(
             ('submission_deadline', 'DESC NULLS FIRST'),
             ('id', 'DESC'),
             ]
-        cls._transitions |= TRANSITIONS
-        cls._buttons.update({
-                name: state_button(states, icon)
-                for name, states, icon in BUTTONS})
+        add_workflow(cls, TRANSITIONS, BUTTONS)
 
     @classmethod
     def default_state(cls):

@@ -13,17 +13,17 @@ database themselves: the scenarios run first and ``ModuleTestCase`` last;
 the tests of bad input, which commit their records, run just before it."""
 import datetime as dt
 import pathlib
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 
 from trytond.cache import Cache
-from trytond.modules.childfirst_commissioning.tests.committed import (
-    Committed)
+from trytond.modules.childfirst_commissioning.tests.committed import Committed
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, add_evaluators, as_user, assess, bid_on, declare, draft_contract,
-    make_provider, make_user, publish_tender, response_of, score_all,
-    set_deadline)
+    fill_return, make_provider, make_user, publish_tender, response_of,
+    score_all, set_deadline)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -279,3 +279,20 @@ def active_contract(officer, finance, provider_party):
     with as_user(finance):
         Contract.activate([contract])
     return Contract(contract.id)
+
+
+@pytest.fixture
+def reported_contract(active_contract, officer, provider):
+    """The active contract with its first two returns reported by the
+    provider and accepted by the officer, the second below its target"""
+    Return = Pool().get('commissioning.monitoring.return')
+    returns = Return.search([('contract', '=', active_contract.id)],
+        order=[('period.start_date', 'ASC')])
+    for record, value in zip(returns[:2], [Decimal(85), Decimal(60)]):
+        fill_return(provider, record, {
+                "Children in education, training or work": value})
+        with as_user(provider):
+            Return.submit([record])
+        with as_user(officer):
+            Return.accept([record])
+    return active_contract
