@@ -347,15 +347,17 @@ class Contract(
         Signoff = pool.get('commissioning.signoff')
         Period = pool.get('commissioning.monitoring.period')
         Return = pool.get('commissioning.monitoring.return')
+        signoffs = []
         for contract in contracts:
             checks = contract.activation_checks()
             check_gate(ContractError, 'msg_activation_gate', checks,
                 contract=contract.rec_name)
-            Signoff.record(
-                contract, 'contract_activation', 'approved',
-                checklist_text(checks).splitlines(),
-                requested_by=contract.create_uid)
+            signoffs.append(Signoff.decide(
+                    contract, 'contract_activation', 'approved',
+                    checklist_text(checks).splitlines(),
+                    requested_by=contract.create_uid))
             contract.activated_by = Transaction().user
+        Signoff.record(signoffs)
         cls.save(contracts)
         Period.create_for(contracts)
         Return.create_due(contracts=contracts)

@@ -99,9 +99,10 @@ def language_lines(tender):
 
 def language_texts(tender):
     "Return the (label, text) pairs of the texts of tender"
+    labels = tender.fields_get(['name', 'description'])
     texts = [
-        (tender.__names__('name')['field'], tender.name),
-        (tender.__names__('description')['field'], tender.description),
+        (labels['name']['string'], tender.name),
+        (labels['description']['string'], tender.description),
         ]
     for criterion in tender.criteria or []:
         texts.append((criterion.name, criterion.name))

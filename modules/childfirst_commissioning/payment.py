@@ -207,6 +207,7 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         Return = pool.get('commissioning.monitoring.return')
         Warning = pool.get('res.user.warning')
         Return.flag_overdue()
+        signoffs = []
         for payment in payments:
             Signoff.check_segregation(
                 payment, 'payment_release', payment.requested_by)
@@ -227,9 +228,10 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
                 lines.append(gettext(
                         'childfirst_commissioning.msg_payment_inadequate_ok',
                         kpis=", ".join(inadequate)))
-            Signoff.record(
-                payment, 'payment_release', 'approved', lines,
-                requested_by=payment.requested_by)
+            signoffs.append(Signoff.decide(
+                    payment, 'payment_release', 'approved', lines,
+                    requested_by=payment.requested_by))
+        Signoff.record(signoffs)
         cls.write(payments, {'approved_by': Transaction().user})
 
     @classmethod

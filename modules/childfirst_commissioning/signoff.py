@@ -76,17 +76,21 @@ class Signoff(InputMixin, AccessMixin, ModelSQL, ModelView):
                     gate=dict(GATES)[gate]))
 
     @classmethod
-    def record(cls, origin, gate, decision, checks, requested_by=None,
+    def decide(cls, origin, gate, decision, checks, requested_by=None,
             comment=None):
-        """Record a decision on a gate of origin by the current user.
+        """Return the sign-off, not stored yet, of a decision on a gate of
+        origin by the current user.
 
         The user who requested the sign-off may not give it."""
-        user = Transaction().user
         cls.check_segregation(origin, gate, requested_by)
-        signoff = cls(
-            origin=origin, gate=gate, decision=decision, user=user,
-            requested_by=requested_by, comment=comment,
-            checks="\n".join(checks))
+        return cls(
+            origin=origin, gate=gate, decision=decision,
+            user=Transaction().user, requested_by=requested_by,
+            comment=comment, checks="\n".join(checks))
+
+    @classmethod
+    def record(cls, signoffs):
+        """Store the sign-offs of a button together, once every record has
+        passed its gate"""
         with without_check_access():
-            signoff.save()
-        return signoff
+            cls.save(signoffs)

@@ -390,14 +390,16 @@ class Tender(
     @Workflow.transition('approved')
     def approve(cls, tenders):
         Signoff = Pool().get('commissioning.signoff')
+        signoffs = []
         for tender in tenders:
             checks = tender.approval_checks()
             check_gate(ApprovalError, 'msg_tender_approval_gate', checks,
                 tender=tender.rec_name)
-            Signoff.record(
-                tender, 'tender_budget', 'approved',
-                checklist_text(checks).splitlines(),
-                requested_by=tender.requested_by)
+            signoffs.append(Signoff.decide(
+                    tender, 'tender_budget', 'approved',
+                    checklist_text(checks).splitlines(),
+                    requested_by=tender.requested_by))
+        Signoff.record(signoffs)
         cls.write(tenders, {'approved_by': Transaction().user})
 
     @classmethod
@@ -426,22 +428,22 @@ class Tender(
     @Workflow.transition('draft')
     def _reject_approval(cls, tenders, comment):
         Signoff = Pool().get('commissioning.signoff')
-        for tender in tenders:
-            Signoff.record(
-                tender, 'tender_budget', 'rejected',
-                checklist_text(tender.approval_checks()).splitlines(),
-                requested_by=tender.requested_by, comment=comment)
+        Signoff.record([Signoff.decide(
+                    t, 'tender_budget', 'rejected',
+                    checklist_text(t.approval_checks()).splitlines(),
+                    requested_by=t.requested_by, comment=comment)
+                for t in tenders])
         cls.write(tenders, {'requested_by': None, 'approved_by': None})
 
     @classmethod
     @Workflow.transition('moderated')
     def _reject_award(cls, tenders, comment):
         Signoff = Pool().get('commissioning.signoff')
-        for tender in tenders:
-            Signoff.record(
-                tender, 'award', 'rejected',
-                [tender.winning_bid.rec_name if tender.winning_bid else ''],
-                requested_by=tender.award_requested_by, comment=comment)
+        Signoff.record([Signoff.decide(
+                    t, 'award', 'rejected',
+                    [t.winning_bid.rec_name if t.winning_bid else ''],
+                    requested_by=t.award_requested_by, comment=comment)
+                for t in tenders])
         cls.write(tenders, {
                 'award_requested_by': None, 'winning_bid': None})
 
@@ -524,17 +526,19 @@ class Tender(
         Signoff = pool.get('commissioning.signoff')
         Bid = pool.get('commissioning.bid')
         today = pool.get('ir.date').today()
+        signoffs = []
         for tender in tenders:
             checks = tender.award_checks()
             check_gate(AwardError, 'msg_award_gate', checks,
                 tender=tender.rec_name)
-            Signoff.record(
-                tender, 'award', 'approved',
-                award.signoff_lines(tender, checks),
-                requested_by=tender.award_requested_by,
-                comment=tender.award_reason)
+            signoffs.append(Signoff.decide(
+                    tender, 'award', 'approved',
+                    award.signoff_lines(tender, checks),
+                    requested_by=tender.award_requested_by,
+                    comment=tender.award_reason))
             tender.award_date = today
             tender.standstill_end = award.standstill_end(tender, today)
+        Signoff.record(signoffs)
         cls.save(tenders)
         Bid.award([t.winning_bid for t in tenders])
         Bid.lose([b for t in tenders for b in award.losing_bids(t)])

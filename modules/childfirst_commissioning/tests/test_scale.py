@@ -1,0 +1,55 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+"""The buttons and gates work on a whole list of records in a number of
+queries that does not grow with the list: each operation is counted on n
+and on 10n records."""
+from trytond.modules.childfirst_commissioning.tests.tools import (
+    count_queries, make_tender)
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+# How many more queries 10n records may take than n (the first record of a
+# kind read or created sometimes costs one more statement)
+SLACK = 3
+
+
+def counted(function, records):
+    """Return the number of queries function takes on records, caches cold,
+    but the INSERT of each new record (trytond creates records one INSERT
+    each)"""
+    Transaction().cache.clear()
+    with count_queries() as queries:
+        function(records)
+    return len([q for q in map(str, queries)
+            if not q.startswith('INSERT INTO')])
+
+
+def tenders(officer, count):
+    "Return count tenders designed by the officer"
+    Tender = Pool().get('commissioning.tender')
+    with Transaction().set_user(officer.id):
+        return Tender.browse([make_tender(name="Tender %s" % i).id
+                for i in range(count)])
+
+
+def assert_flat(small, large, what):
+    assert large <= small + SLACK, (
+        "%s takes %s queries on 10n records against %s on n" % (
+            what, large, small))
+
+
+def test_request_approval_and_approve(officer, finance):
+    "Requesting and giving the approval of tenders"
+    Tender = Pool().get('commissioning.tender')
+    counts = {}
+    for size in [2, 20]:
+        records = tenders(officer, size)
+        with Transaction().set_user(officer.id):
+            requested = counted(Tender.request_approval, records)
+        records = Tender.browse([t.id for t in records])
+        with Transaction().set_user(finance.id):
+            approved = counted(Tender.approve, records)
+        counts[size] = (requested, approved)
+    assert_flat(counts[2][0], counts[20][0], "Request approval")
+    assert_flat(counts[2][1], counts[20][1], "Approve")
