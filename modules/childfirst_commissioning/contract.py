@@ -356,9 +356,8 @@ class Contract(
                     contract, 'contract_activation', 'approved',
                     checklist_text(checks).splitlines(),
                     requested_by=contract.create_uid))
-            contract.activated_by = Transaction().user
         Signoff.record(signoffs)
-        cls.save(contracts)
+        cls.write(contracts, {'activated_by': Transaction().user})
         Period.create_for(contracts)
         Return.create_due(contracts=contracts)
 
