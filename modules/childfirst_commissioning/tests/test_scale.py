@@ -53,4 +53,3 @@ def test_request_approval_and_approve(officer, finance):
         counts[size] = (requested, approved)
     assert_flat(counts[2][0], counts[20][0], "Request approval")
     assert_flat(counts[2][1], counts[20][1], "Approve")
-
