@@ -12,7 +12,7 @@ from .access import AccessMixin
 from .common import add_workflow, number
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
-from .gate import check, check_gate, checklist_text, message
+from .gate import check, check_gate, check_gates, checklist_text, message
 from .validation import InputMixin
 
 # What the workflow writes once a payment has left planned
@@ -178,6 +178,27 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
                     period=self.period.rec_name))
         return failures
 
+    def signoff_lines(self, inadequate):
+        "Return the lines finance signs off: the checks and the ratings"
+        lines = checklist_text(self.request_checks()).splitlines()
+        if inadequate:
+            lines.append(message('msg_payment_inadequate_ok',
+                    kpis=", ".join(inadequate)))
+        return lines
+
+    @classmethod
+    def confirm_inadequate(cls, inadequate):
+        """Ask finance once to confirm the payments whose period rated KPIs
+        inadequate, inadequate being {payment: [KPI name]}"""
+        Warning = Pool().get('res.user.warning')
+        payments = [p for p, kpis in inadequate.items() if kpis]
+        key = Warning.format('payment_inadequate', payments)
+        if payments and Warning.check(key):
+            raise CommissioningWarning(key, "\n".join(
+                    message('msg_payment_inadequate', payment=p.rec_name,
+                        kpis=", ".join(inadequate[p]))
+                    for p in payments))
+
     def inadequate_kpis(self):
         "Return the KPIs the return of the payment's period rated inadequate"
         return [line.kpi.name
@@ -205,33 +226,19 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Signoff = pool.get('commissioning.signoff')
         Return = pool.get('commissioning.monitoring.return')
-        Warning = pool.get('res.user.warning')
         Return.flag_overdue()
-        signoffs = []
         for payment in payments:
             Signoff.check_segregation(
                 payment, 'payment_release', payment.requested_by)
-            checks = payment.request_checks()
-            check_gate(PaymentError, 'msg_payment_approve_gate', checks,
-                payment=payment.rec_name)
-            inadequate = payment.inadequate_kpis()
-            if inadequate:
-                key = Warning.format('payment_inadequate', [payment])
-                if Warning.check(key):
-                    raise CommissioningWarning(key, gettext(
-                            'childfirst_commissioning'
-                            '.msg_payment_inadequate',
-                            payment=payment.rec_name,
-                            kpis=", ".join(inadequate)))
-            lines = checklist_text(checks).splitlines()
-            if inadequate:
-                lines.append(gettext(
-                        'childfirst_commissioning.msg_payment_inadequate_ok',
-                        kpis=", ".join(inadequate)))
-            signoffs.append(Signoff.decide(
-                    payment, 'payment_release', 'approved', lines,
-                    requested_by=payment.requested_by))
-        Signoff.record(signoffs)
+        check_gates(PaymentError, 'msg_payment_approve_gate', payments,
+            'request_checks', 'payment')
+        inadequate = {p: p.inadequate_kpis() for p in payments}
+        cls.confirm_inadequate(inadequate)
+        Signoff.record([Signoff.decide(
+                    p, 'payment_release', 'approved',
+                    p.signoff_lines(inadequate[p]),
+                    requested_by=p.requested_by)
+                for p in payments])
         cls.write(payments, {'approved_by': Transaction().user})
 
     @classmethod

@@ -5,7 +5,7 @@
 queries that does not grow with the list: each operation is counted on n
 and on 10n records."""
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    count_queries, make_tender)
+    as_user, count_queries, draft_contract, fill_return, make_tender)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -53,3 +53,48 @@ def test_request_approval_and_approve(officer, finance):
         counts[size] = (requested, approved)
     assert_flat(counts[2][0], counts[20][0], "Request approval")
     assert_flat(counts[2][1], counts[20][1], "Approve")
+
+
+def reported_contracts(officer, finance, provider, party, count):
+    """Return count active contracts whose returns the provider reported
+    and the officer accepted"""
+    pool = Pool()
+    Contract = pool.get('commissioning.contract')
+    Payment = pool.get('commissioning.contract.payment')
+    Return = pool.get('commissioning.monitoring.return')
+    contracts = [draft_contract(officer, party) for _ in range(count)]
+    with as_user(finance):
+        Contract.activate(contracts)
+    returns = Return.search([('contract', 'in', [c.id for c in contracts])])
+    for record in returns:
+        fill_return(provider, record)
+    with as_user(provider):
+        Return.submit(returns)
+    with as_user(officer):
+        Return.accept(returns)
+        for contract in Contract.browse([c.id for c in contracts]):
+            periods = sorted(contract.periods, key=lambda p: p.start_date)
+            for payment, period in zip(contract.payments, periods):
+                Payment.write([payment], {'period': period.id})
+    return Contract.browse([c.id for c in contracts])
+
+
+def test_request_and_approve_payments(
+        officer, finance, provider, provider_party):
+    "Requesting and approving the payments of accepted returns"
+    Payment = Pool().get('commissioning.contract.payment')
+    counts = {}
+    for size, contracts in [(2, 1), (20, 5)]:
+        payments = [p for c in reported_contracts(
+                    officer, finance, provider, provider_party, contracts)
+            for p in c.payments][:size]
+        with Transaction().set_user(officer.id):
+            requested = counted(Payment.request, payments)
+        payments = Payment.browse([p.id for p in payments])
+        # Finance confirms the inadequate ratings, as the client does
+        with Transaction().set_user(finance.id), \
+                Transaction().set_context(_skip_warnings=True):
+            approved = counted(Payment.approve, payments)
+        counts[size] = (requested, approved)
+    assert_flat(counts[2][0], counts[20][0], "Request payment")
+    assert_flat(counts[2][1], counts[20][1], "Approve payment")
