@@ -426,8 +426,9 @@ class Return(
         User = Pool().get('res.user')
         parties = set(User.get_commissioning_parties())
         provider_user = is_provider_user()
+        dimensions = cls.monitoring_dimensions()
         for record in returns:
-            checks = record.submission_checks()
+            checks = record.submission_checks(dimensions)
             if provider_user and record.contract.provider.id not in parties:
                 checks.insert(0, check('msg_return_label_provider', [
                             message('msg_return_other_provider')]))

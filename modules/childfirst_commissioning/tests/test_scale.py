@@ -98,3 +98,35 @@ def test_request_and_approve_payments(
         counts[size] = (requested, approved)
     assert_flat(counts[2][0], counts[20][0], "Request payment")
     assert_flat(counts[2][1], counts[20][1], "Approve payment")
+
+
+def filled_returns(officer, finance, provider, party, contracts):
+    "Return the returns of new active contracts, filled by the provider"
+    pool = Pool()
+    Contract = pool.get('commissioning.contract')
+    Return = pool.get('commissioning.monitoring.return')
+    records = [draft_contract(officer, party) for _ in range(contracts)]
+    with as_user(finance):
+        Contract.activate(records)
+    returns = Return.search([('contract', 'in', [c.id for c in records])])
+    for record in returns:
+        fill_return(provider, record)
+    return Return.browse([r.id for r in returns])
+
+
+def test_submit_and_accept_returns(
+        officer, finance, provider, provider_party):
+    "Submitting monitoring returns and accepting them"
+    Return = Pool().get('commissioning.monitoring.return')
+    counts = {}
+    for size, contracts in [(2, 1), (20, 5)]:
+        returns = filled_returns(
+            officer, finance, provider, provider_party, contracts)[:size]
+        with Transaction().set_user(provider.id):
+            submitted = counted(Return.submit, returns)
+        returns = Return.browse([r.id for r in returns])
+        with Transaction().set_user(officer.id):
+            accepted = counted(Return.accept, returns)
+        counts[size] = (submitted, accepted)
+    assert_flat(counts[2][0], counts[20][0], "Submit return")
+    assert_flat(counts[2][1], counts[20][1], "Accept return")
