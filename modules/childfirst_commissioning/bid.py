@@ -188,19 +188,6 @@ class Bid(
     # Creation: the company and one response per criterion
 
     @classmethod
-    def preprocess_values(cls, mode, values):
-        pool = Pool()
-        Tender = pool.get('commissioning.tender')
-        values = super().preprocess_values(mode, values)
-        if mode == 'create' and values.get('tender'):
-            tender = Tender(values['tender'])
-            values.setdefault('company', tender.company.id)
-            if not values.get('responses'):
-                values['responses'] = [('create', [
-                            {'criterion': c.id} for c in tender.criteria])]
-        return values
-
-    @classmethod
     def create(cls, vlist):
         # Before the values are read below
         cls.check_input(vlist)
@@ -208,6 +195,7 @@ class Bid(
         pool = Pool()
         User = pool.get('res.user')
         transaction = Transaction()
+        cls.set_tender_defaults(vlist)
         for values in vlist:
             if not values.get('provider'):
                 values['provider'] = cls.default_provider()
@@ -219,6 +207,22 @@ class Bid(
                         'childfirst_commissioning.msg_bid_provider'))
         cls.check_live_values(vlist)
         return super().create(vlist)
+
+    @classmethod
+    def set_tender_defaults(cls, vlist):
+        """Set the company of the tender and a response per criterion on the
+        values of new bids, reading the tenders of all of them together"""
+        Tender = Pool().get('commissioning.tender')
+        tenders = {t.id: t for t in Tender.browse(list(
+                    {v['tender'] for v in vlist if v.get('tender')}))}
+        for values in vlist:
+            tender = tenders.get(values.get('tender'))
+            if not tender:
+                continue
+            values.setdefault('company', tender.company.id)
+            if not values.get('responses'):
+                values['responses'] = [('create', [
+                            {'criterion': c.id} for c in tender.criteria])]
 
     @classmethod
     def check_live_values(cls, vlist):

@@ -1,6 +1,7 @@
 # This file is part of Child First commissioning for Tryton.
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
+from trytond.cache import Cache
 from trytond.model import ModelSQL, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -20,6 +21,8 @@ class User(metaclass=PoolMeta):
             },
         depends={'company'},
         help="The provider organisations this user acts for.")
+    _commissioning_parties_cache = Cache(
+        'res_user.commissioning_parties', context=False)
 
     @classmethod
     def get_commissioning_parties(cls):
@@ -28,12 +31,16 @@ class User(metaclass=PoolMeta):
         user = Transaction().user
         if not user:
             return []
-        table = UserParty.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(
-                table.party, where=table.user == user,
-                order_by=table.party))
-        return [p for p, in cursor]
+        parties = cls._commissioning_parties_cache.get(user)
+        if parties is None:
+            table = UserParty.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(
+                    table.party, where=table.user == user,
+                    order_by=table.party))
+            parties = [p for p, in cursor]
+            cls._commissioning_parties_cache.set(user, parties)
+        return list(parties)
 
 
 class UserParty(InputMixin, ModelSQL):
@@ -49,8 +56,10 @@ class UserParty(InputMixin, ModelSQL):
     def on_modification(cls, mode, records, field_names=None):
         pool = Pool()
         Rule = pool.get('ir.rule')
+        User = pool.get('res.user')
         super().on_modification(mode, records, field_names=field_names)
         Rule._domain_get_cache.clear()
+        User._commissioning_parties_cache.clear()
 
 
 class Rule(metaclass=PoolMeta):

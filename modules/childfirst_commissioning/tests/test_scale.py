@@ -4,8 +4,11 @@
 """The buttons and gates work on a whole list of records in a number of
 queries that does not grow with the list: each operation is counted on n
 and on 10n records."""
+from decimal import Decimal
+
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    as_user, count_queries, draft_contract, fill_return, make_tender)
+    as_user, complete_collaboration, count_queries, draft_contract,
+    fill_return, make_tender, publish_tender)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -130,3 +133,31 @@ def test_submit_and_accept_returns(
         counts[size] = (submitted, accepted)
     assert_flat(counts[2][0], counts[20][0], "Submit return")
     assert_flat(counts[2][1], counts[20][1], "Accept return")
+
+
+def test_create_and_submit_bids(officer, finance, bidders):
+    "A provider bidding on many tenders at once, then submitting the bids"
+    pool = Pool()
+    Bid = pool.get('commissioning.bid')
+    Response = pool.get('commissioning.bid.response')
+    Collaboration = pool.get('commissioning.collaboration')
+    (_, user), _ = bidders
+    counts = {}
+    for size in [2, 20]:
+        published = [publish_tender(officer, finance, name="Tender %s" % i)
+            for i in range(size)]
+        with as_user(user):
+            Transaction().cache.clear()
+            with count_queries() as queries:
+                bids = Bid.create([{'tender': t.id} for t in published])
+            created = len([q for q in map(str, queries)
+                    if not q.startswith('INSERT INTO')])
+            Response.write([r for b in bids for r in b.responses],
+                {'response': "Our answer."})
+            Bid.write(bids, {'price': Decimal(200000)})
+            Collaboration.create([complete_collaboration(origin=str(b))
+                    for b in bids])
+            submitted = counted(Bid.submit, Bid.browse([b.id for b in bids]))
+        counts[size] = (created, submitted)
+    assert_flat(counts[2][0], counts[20][0], "Create bids")
+    assert_flat(counts[2][1], counts[20][1], "Submit bids")
