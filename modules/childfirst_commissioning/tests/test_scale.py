@@ -7,8 +7,8 @@ and on 10n records."""
 from decimal import Decimal
 
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    as_user, complete_collaboration, count_queries, draft_contract,
-    fill_return, make_tender, publish_tender)
+    CF, DELIVERY, as_user, complete_collaboration, count_queries,
+    draft_contract, fill_return, make_tender, publish_tender, response_of)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -161,3 +161,21 @@ def test_create_and_submit_bids(officer, finance, bidders):
         counts[size] = (created, submitted)
     assert_flat(counts[2][0], counts[20][0], "Create bids")
     assert_flat(counts[2][1], counts[20][1], "Submit bids")
+
+
+def test_enter_scores(in_evaluation):
+    "An evaluator entering one score, then ten at once"
+    Score = Pool().get('commissioning.score')
+    example = in_evaluation
+    user = example.users['specialist']
+    evaluator = example.evaluators['specialist']
+    criteria = [example.criteria[n] for n in CF + [DELIVERY]]
+    values = [{
+            'response': response_of(example.bids[key], criterion).id,
+            'evaluator': evaluator.id, 'score': 4,
+            'justification': "Clear plans with children.",
+            } for key in ['A', 'B', 'C'] for criterion in criteria]
+    with as_user(user):
+        one = counted(Score.create, values[:1])
+        ten = counted(Score.create, values[1:11])
+    assert_flat(one, ten, "Enter scores")
