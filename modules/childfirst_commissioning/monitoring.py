@@ -19,7 +19,8 @@ from .collaboration import CollaborationOriginMixin
 from .common import add_workflow
 from .contract import monitoring_periods
 from .exceptions import (
-    LockedError, ReturnError, ReturnValidationError, SegregationError)
+    LockedError, RelationError, ReturnError, ReturnValidationError,
+    SegregationError)
 from .gate import check, check_gate, checklist_text, message
 from .validation import COUNT_MAX, InputMixin, check_ranges
 
@@ -131,7 +132,11 @@ class Return(
     period = fields.Many2One(
         'commissioning.monitoring.period', "Period", required=True,
         ondelete='RESTRICT',
-        domain=[('contract', '=', Eval('contract', -1))],
+        # The periods of the contract to choose from while the return is
+        # new; validate_fields checks every return's period in one pass
+        domain=[If(Eval('id', -1) < 0,
+                ('contract', '=', Eval('contract', -1)),
+                ())],
         states={
             'readonly': Eval('id', -1) >= 0,
             })
@@ -408,6 +413,13 @@ class Return(
     @classmethod
     def validate_fields(cls, returns, field_names):
         super().validate_fields(returns, field_names)
+        if not field_names or field_names & {'contract', 'period'}:
+            for record in returns:
+                if record.period.contract != record.contract:
+                    raise RelationError(gettext(
+                            'childfirst_commissioning.msg_input_return_period',
+                            period=record.period.rec_name,
+                            contract=record.contract.rec_name))
         if field_names and 'safeguarding_concerns' not in field_names:
             return
         for record in returns:

@@ -10,7 +10,8 @@ import pytest
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    GOOD_KPIS, TODAY, LockedError, ReturnError, ReturnValidationError,
+    GOOD_KPIS, TODAY, LockedError, RelationError, ReturnError,
+    ReturnValidationError,
     SegregationError, as_user, complete_collaboration, count_queries,
     draft_contract, fill_return, first_return, make_provider, make_user,
     monitoring_periods, rate)
@@ -286,3 +287,25 @@ def test_create_due_returns(
     # Reading, checking and flagging do not grow with the returns; trytond
     # validates the domain of the period once per contract
     assert len(reads(three)) <= len(reads(one)) + (3 - 1)
+
+
+def test_return_period_of_its_contract(
+        active_contract, officer, finance, provider_party):
+    """A return reports a period of its own contract, whoever creates it;
+    a period of the contract is accepted"""
+    pool = Pool()
+    Contract = pool.get('commissioning.contract')
+    Return = pool.get('commissioning.monitoring.return')
+    other = draft_contract(officer, provider_party)
+    with as_user(finance):
+        Contract.activate([other])
+    reported = {r.period for r in Return.search(
+            [('contract', '=', other.id)])}
+    period, own = [
+        p for p in Contract(other.id).periods if p not in reported][:2]
+    with pytest.raises(RelationError) as info:
+        Return.create([{'contract': active_contract.id, 'period': period.id}])
+    assert "is not a period of contract" in info.value.message
+    assert period.rec_name in info.value.message
+    record, = Return.create([{'contract': other.id, 'period': own.id}])
+    assert record.period == own

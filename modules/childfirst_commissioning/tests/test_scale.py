@@ -179,3 +179,51 @@ def test_enter_scores(in_evaluation):
         one = counted(Score.create, values[:1])
         ten = counted(Score.create, values[1:11])
     assert_flat(one, ten, "Enter scores")
+
+
+def test_activate_contracts(officer, finance, provider_party):
+    """Activating contracts creates their periods and the returns of the
+    periods that have ended"""
+    Contract = Pool().get('commissioning.contract')
+    counts = {}
+    for size in [2, 20]:
+        contracts = Contract.browse([
+                draft_contract(officer, provider_party).id
+                for _ in range(size)])
+        with Transaction().set_user(finance.id):
+            counts[size] = counted(Contract.activate, contracts)
+    assert_flat(counts[2], counts[20], "Activate contracts")
+
+
+def remove_returns(contracts):
+    "Remove the returns of the contracts and their values"
+    pool = Pool()
+    Return = pool.get('commissioning.monitoring.return')
+    Line = pool.get('commissioning.monitoring.return.line')
+    return_, line = Return.__table__(), Line.__table__()
+    ids = [c.id for c in contracts]
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*line.delete(where=line.return_.in_(
+                return_.select(return_.id,
+                    where=return_.contract.in_(ids)))))
+    cursor.execute(*return_.delete(where=return_.contract.in_(ids)))
+
+
+def test_create_due_returns(officer, finance, provider_party):
+    "The scheduled creation of the returns of ended periods"
+    pool = Pool()
+    Contract = pool.get('commissioning.contract')
+    Return = pool.get('commissioning.monitoring.return')
+    counts = {}
+    for size in [2, 20]:
+        contracts = [draft_contract(officer, provider_party)
+            for _ in range(size)]
+        with Transaction().set_user(finance.id):
+            Contract.activate(contracts)
+        # The returns as if the scheduled task had not run yet: removed in
+        # SQL, since nobody may delete a return
+        remove_returns(contracts)
+        counts[size] = counted(
+            lambda records: Return.create_due(contracts=records),
+            Contract.browse([c.id for c in contracts]))
+    assert_flat(counts[2], counts[20], "Create due returns")
