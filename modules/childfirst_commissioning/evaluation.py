@@ -3,6 +3,9 @@
 # copyright notices and license terms.
 """Who evaluates a tender, their scores, and the gates that start and
 complete its evaluation."""
+from sql import Null
+from sql.aggregate import Max, Min
+
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError
@@ -356,47 +359,112 @@ def panel_failures(tender):
     return []
 
 
-def complete_checks(tender):
-    "Return the checks of the complete evaluation gate of tender"
+def complete_checks(tender, failures=None):
+    """Return the checks of the complete evaluation gate of tender;
+    failures is the result of complete_failures for a list of tenders"""
     Configuration = Pool().get('commissioning.configuration')
     spread = Configuration(1).moderation_spread
-    responses = [r for b in submitted_bids(tender) for r in b.responses
-        if r.criterion.method == 'scored']
+    if failures is None:
+        failures = complete_failures([tender])
+    missing, unmoderated = failures[tender.id]
     return [
-        check('msg_eval_label_scores',
-            missing_score_failures(tender, responses)),
-        check('msg_eval_label_moderation',
-            moderation_failures(responses, spread), spread=spread),
+        check('msg_eval_label_scores', missing),
+        check('msg_eval_label_moderation', unmoderated, spread=spread),
         ]
 
 
-def missing_score_failures(tender, responses):
-    """Every evaluator scored each answer to the criteria assigned, except
-    for the bids they declared a conflict with"""
-    scored = {(s.response.id, s.evaluator.id)
-        for r in responses for s in r.scores}
-    return [message('msg_eval_missing_score',
-            user=e.user.rec_name, criterion=r.criterion.name,
-            bid=r.bid.provider.rec_name)
-        for r in responses for e in tender.evaluators
-        if r.criterion in e.criteria and r.bid not in e.conflicted_bids
-        and (r.id, e.id) not in scored]
+def complete_failures(tenders):
+    """Return {tender id: (missing scores, unmoderated answers)} of the
+    tenders, each a list of failures, in a fixed number of queries"""
+    Configuration = Pool().get('commissioning.configuration')
+    spread = Configuration(1).moderation_spread
+    ids = [t.id for t in tenders]
+    result = {i: ([], []) for i in ids}
+    missing = missing_scores(ids)
+    unmoderated = unmoderated_answers(ids, spread)
+    users, parties = record_names(missing, unmoderated)
+    for tender, user, criterion, provider in missing:
+        result[tender][0].append(message('msg_eval_missing_score',
+                user=users[user], criterion=criterion, bid=parties[provider]))
+    for tender, criterion, provider, difference in unmoderated:
+        result[tender][1].append(message('msg_eval_unmoderated',
+                criterion=criterion, bid=parties[provider],
+                spread=difference))
+    return result
 
 
-def moderation_failures(responses, spread):
-    "Every answer whose scores differ by spread or more is moderated"
-    Response = Pool().get('commissioning.bid.response')
-    aggregates = Response.score_aggregates([r.id for r in responses])
-    failures = []
-    for response in responses:
-        _, _, difference = aggregates.get(response.id, (0, None, None))
-        if (difference is not None and difference >= spread
-                and (response.moderated_score is None
-                    or not (response.moderation_rationale or '').strip())):
-            failures.append(message('msg_eval_unmoderated',
-                    criterion=response.criterion.name,
-                    bid=response.bid.provider.rec_name, spread=difference))
-    return failures
+def evaluation_tables():
+    pool = Pool()
+    return [pool.get(n).__table__() for n in [
+            'commissioning.tender.evaluator',
+            'commissioning.tender.evaluator-criterion',
+            'commissioning.tender.evaluator-bid',
+            'commissioning.tender.criterion', 'commissioning.bid',
+            'commissioning.bid.response', 'commissioning.score']]
+
+
+def missing_scores(tender_ids):
+    """Return (tender, user, criterion name, provider) of each score an
+    evaluator owes: an answer to a scored criterion assigned to them, of a
+    submitted bid they declared no conflict with"""
+    evaluator, assigned, conflict, criterion, bid, response, score = (
+        evaluation_tables())
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*evaluator.join(
+            assigned, condition=assigned.evaluator == evaluator.id
+            ).join(criterion, condition=(criterion.id == assigned.criterion)
+            & (criterion.method == 'scored')
+            ).join(bid, condition=(bid.tender == evaluator.tender)
+            & (bid.state == 'submitted')
+            ).join(response, condition=(response.bid == bid.id)
+            & (response.criterion == criterion.id)
+            ).join(conflict, 'LEFT',
+            condition=(conflict.evaluator == evaluator.id)
+            & (conflict.bid == bid.id)
+            ).join(score, 'LEFT', condition=(score.response == response.id)
+            & (score.evaluator == evaluator.id)
+            ).select(
+            evaluator.tender, evaluator.user, criterion.name, bid.provider,
+            where=evaluator.tender.in_(tender_ids)
+            & (conflict.id == Null) & (score.id == Null),
+            order_by=[bid.id, criterion.sequence, criterion.id,
+                evaluator.id]))
+    return cursor.fetchall()
+
+
+def unmoderated_answers(tender_ids, spread):
+    """Return (tender, criterion name, provider, spread) of each answer of a
+    submitted bid whose scores differ by spread or more and that has no
+    moderated score"""
+    _, _, _, criterion, bid, response, score = evaluation_tables()
+    difference = Max(score.score) - Min(score.score)
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*response.join(bid, condition=response.bid == bid.id
+            ).join(criterion, condition=response.criterion == criterion.id
+            ).join(score, condition=score.response == response.id
+            ).select(
+            bid.tender, criterion.name, bid.provider, difference,
+            where=bid.tender.in_(tender_ids) & (bid.state == 'submitted')
+            & (criterion.method == 'scored')
+            & (response.moderated_score == Null),
+            group_by=[response.id, bid.tender, criterion.name,
+                bid.provider, bid.id, criterion.sequence, criterion.id],
+            having=difference >= spread,
+            order_by=[bid.id, criterion.sequence, criterion.id]))
+    return cursor.fetchall()
+
+
+def record_names(missing, unmoderated):
+    "Return the names of the users and of the providers of the failures"
+    pool = Pool()
+    User = pool.get('res.user')
+    Party = pool.get('party.party')
+    users = {u.id: u.rec_name for u in User.browse(
+            list({row[1] for row in missing}))}
+    parties = {p.id: p.rec_name for p in Party.browse(
+            list({row[3] for row in missing}
+                | {row[2] for row in unmoderated}))}
+    return users, parties
 
 
 def checklist(tender):

@@ -491,9 +491,11 @@ class Tender(
     @ModelView.button
     @Workflow.transition('moderated')
     def complete_evaluation(cls, tenders):
-        check_gates(
-            EvaluationError, 'msg_complete_evaluation_gate', tenders,
-            'complete_evaluation_checks', 'tender')
+        failures = evaluation.complete_failures(tenders)
+        for tender in tenders:
+            check_gate(EvaluationError, 'msg_complete_evaluation_gate',
+                evaluation.complete_checks(tender, failures),
+                tender=tender.rec_name)
         cls.store_ranking(tenders)
 
     @classmethod

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, DELIVERY, as_user, complete_collaboration, count_queries,
-    draft_contract, fill_return, make_tender, publish_tender, response_of)
+    draft_contract, fill_return, make_tender, publish_tender, response_of,
+    score_all)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -227,3 +228,27 @@ def test_create_due_returns(officer, finance, provider_party):
             lambda records: Return.create_due(contracts=records),
             Contract.browse([c.id for c in contracts]))
     assert_flat(counts[2], counts[20], "Create due returns")
+
+
+def test_complete_evaluation_checks(in_evaluation):
+    """The complete evaluation gate reads the missing scores and the
+    answers to moderate in SQL: the same queries whether every score is
+    missing or none"""
+    example = in_evaluation
+    tender = example.tender
+    # Once, for the messages of the failures to be read (then cached)
+    tender.complete_evaluation_checks()
+    Transaction().cache.clear()
+    with count_queries() as before:
+        checks = tender.complete_evaluation_checks()
+    assert len(checks[0][1]) > 20
+    score_all(example.bids, example.criteria, example.evaluators,
+        example.users)
+    Transaction().cache.clear()
+    with count_queries() as after:
+        checks = tender.complete_evaluation_checks()
+    assert not checks[0][1]
+    # Naming the evaluators and providers of the failures takes a query
+    # for each kind
+    assert_flat(len(after), len(before), "Complete evaluation checks")
+    assert len(before) <= 10
