@@ -313,11 +313,6 @@ class Score(InputMixin, AccessMixin, ModelSQL, ModelView):
 # The gates of the evaluation of a tender
 
 
-def submitted_bids(tender):
-    "The bids of tender that are evaluated"
-    return [b for b in tender.bids if b.state == 'submitted']
-
-
 def start_checks(tender):
     "Return the checks of the start evaluation gate of tender"
     Configuration = Pool().get('commissioning.configuration')
@@ -343,11 +338,24 @@ def unassigned_failures(tender):
 
 
 def unassessed_failures(tender):
-    "Every pass/fail answer of the submitted bids is assessed"
-    return [message('msg_eval_unassessed',
-            criterion=r.criterion.name, bid=b.provider.rec_name)
-        for b in submitted_bids(tender) for r in b.responses
-        if r.criterion.method == 'pass_fail' and not r.assessment]
+    """Every pass/fail answer of the submitted bids is assessed: the
+    answers are found in one query, whatever the number of bids"""
+    Party = Pool().get('party.party')
+    _, _, _, criterion, bid, response, _ = evaluation_tables()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*response.join(bid, condition=response.bid == bid.id
+            ).join(criterion, condition=response.criterion == criterion.id
+            ).select(
+            criterion.name, bid.provider,
+            where=(bid.tender == tender.id) & (bid.state == 'submitted')
+            & (criterion.method == 'pass_fail')
+            & ((response.assessment == Null) | (response.assessment == '')),
+            order_by=[bid.id, criterion.sequence, criterion.id]))
+    rows = cursor.fetchall()
+    names = {p.id: p.rec_name for p in Party.browse(
+            list({provider for _, provider in rows}))}
+    return [message('msg_eval_unassessed', criterion=name,
+            bid=names[provider]) for name, provider in rows]
 
 
 def panel_failures(tender):
