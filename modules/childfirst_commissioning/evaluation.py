@@ -388,6 +388,8 @@ def complete_failures(tenders):
     spread = Configuration(1).moderation_spread
     ids = [t.id for t in tenders]
     result = {i: ([], []) for i in ids}
+    if not ids:
+        return result
     missing = missing_scores(ids)
     unmoderated = unmoderated_answers(ids, spread)
     users, parties = record_names(missing, unmoderated)
