@@ -370,11 +370,9 @@ def panel_failures(tender):
 def complete_checks(tender, failures=None):
     """Return the checks of the complete evaluation gate of tender;
     failures is the result of complete_failures for a list of tenders"""
-    Configuration = Pool().get('commissioning.configuration')
-    spread = Configuration(1).moderation_spread
     if failures is None:
         failures = complete_failures([tender])
-    missing, unmoderated = failures[tender.id]
+    missing, unmoderated, spread = failures[tender.id]
     return [
         check('msg_eval_label_scores', missing),
         check('msg_eval_label_moderation', unmoderated, spread=spread),
@@ -382,12 +380,13 @@ def complete_checks(tender, failures=None):
 
 
 def complete_failures(tenders):
-    """Return {tender id: (missing scores, unmoderated answers)} of the
-    tenders, each a list of failures, in a fixed number of queries"""
+    """Return {tender id: (missing scores, unmoderated answers, spread)} of
+    the tenders, the first two lists of failures, spread the difference of
+    scores that asks for moderation, in a fixed number of queries"""
     Configuration = Pool().get('commissioning.configuration')
     spread = Configuration(1).moderation_spread
     ids = [t.id for t in tenders]
-    result = {i: ([], []) for i in ids}
+    result = {i: ([], [], spread) for i in ids}
     if not ids:
         return result
     missing = missing_scores(ids)

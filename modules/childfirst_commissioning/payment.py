@@ -12,12 +12,23 @@ from .access import AccessMixin
 from .common import add_workflow, number
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
-from .gate import check, check_gate, check_gates, checklist_text, message
+from .gate import check, check_gate, checklist_text, message
 from .validation import InputMixin
 
 # What the workflow writes once a payment has left planned
 WORKFLOW_FIELDS = {
     'state', 'requested_by', 'approved_by', 'paid_date'}
+
+
+def signoff_lines(checks, inadequate):
+    """Return the lines finance signs off for a payment: its checks and the
+    KPIs rated inadequate it approves anyway"""
+    lines = checklist_text(checks).splitlines()
+    if inadequate:
+        lines.append(message('msg_payment_inadequate_ok',
+                kpis=", ".join(inadequate)))
+    return lines
+
 
 # The workflow of the payment: its transitions, and its buttons with the
 # states they show in and their icon
@@ -178,14 +189,6 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
                     period=self.period.rec_name))
         return failures
 
-    def signoff_lines(self, inadequate):
-        "Return the lines finance signs off: the checks and the ratings"
-        lines = checklist_text(self.request_checks()).splitlines()
-        if inadequate:
-            lines.append(message('msg_payment_inadequate_ok',
-                    kpis=", ".join(inadequate)))
-        return lines
-
     @classmethod
     def confirm_inadequate(cls, inadequate):
         """Ask finance once to confirm the payments whose period rated KPIs
@@ -230,13 +233,15 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         for payment in payments:
             Signoff.check_segregation(
                 payment, 'payment_release', payment.requested_by)
-        check_gates(PaymentError, 'msg_payment_approve_gate', payments,
-            'request_checks', 'payment')
+        checks = {p: p.request_checks() for p in payments}
+        for payment in payments:
+            check_gate(PaymentError, 'msg_payment_approve_gate',
+                checks[payment], payment=payment.rec_name)
         inadequate = {p: p.inadequate_kpis() for p in payments}
         cls.confirm_inadequate(inadequate)
         Signoff.record([Signoff.decide(
                     p, 'payment_release', 'approved',
-                    p.signoff_lines(inadequate[p]),
+                    signoff_lines(checks[p], inadequate[p]),
                     requested_by=p.requested_by)
                 for p in payments])
         cls.write(payments, {'approved_by': Transaction().user})
