@@ -1538,6 +1538,26 @@ def test_evaluator_never_reads_price(rpc, demo, evaluation, login,
                 miss.get('result', describe_error(miss))))
 
 
+@pytest.mark.parametrize('login', ['evaluator', 'evaluator2', 'provider',
+        'provider2', 'provider3'])
+def test_evaluation_checklist_staff_only(rpc, demo, login):
+    """Who still owes a score on which bid is the officers' to see: the
+    evaluators and the bidders do not read the evaluation checklist, which
+    the officer reads"""
+    tender = demo['tender'][EVALUATION]
+    control = rpc.ok(rpc.read('officer', 'commissioning.tender', [tender],
+            ['evaluation_checklist']))
+    assert control[0]['evaluation_checklist'], control
+    response = rpc.read(login, 'commissioning.tender', [tender],
+        ['evaluation_checklist'])
+    if 'result' in response:
+        assert all(r.get('evaluation_checklist') is None
+            for r in response['result']), (
+            "LEAK %s -> %s" % (response['_call'], response['result']))
+    else:
+        assert_refused(response)
+
+
 @pytest.fixture
 def own_score(rpc, undo, evaluation):
     "One of the specialist's scores, put back as it was after the test"
