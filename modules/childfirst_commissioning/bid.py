@@ -7,6 +7,7 @@ import datetime as dt
 
 from sql import Cast, Column, Values
 from sql.aggregate import Count
+from sql.functions import CurrentTimestamp
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -329,21 +330,41 @@ class Bid(
     @classmethod
     def set_ranking(cls, bids, name, ranking):
         """Store ranking, {bid id: values of RANKING_FIELDS}, in one UPDATE
-        from a list of values per RANKING_CHUNK bids"""
+        from a list of values per RANKING_CHUNK bids (bids are records or
+        ids), with the write date and user"""
+        transaction = Transaction()
         table = cls.__table__()
-        cursor = Transaction().connection.cursor()
+        cursor = transaction.connection.cursor()
         formats = [cls._fields[n].sql_format for n in RANKING_FIELDS]
-        ids = [b.id for b in bids if b.id in ranking]
+        ids = [i for i in map(int, bids) if i in ranking]
         for sub_ids in grouped_slice(ids, RANKING_CHUNK):
             values = Values([[id_] + [f(ranking[id_][n])
                         for n, f in zip(RANKING_FIELDS, formats)]
                     for id_ in sub_ids])
             cursor.execute(*table.update(
-                    [Column(table, n) for n in RANKING_FIELDS],
+                    [Column(table, n) for n in RANKING_FIELDS]
+                    + [table.write_uid, table.write_date],
                     [cls._ranking_column(values, i, n)
-                        for i, n in enumerate(RANKING_FIELDS, 2)],
+                        for i, n in enumerate(RANKING_FIELDS, 2)]
+                    + [transaction.user, CurrentTimestamp()],
                     from_=[values],
                     where=table.id == Column(values, 'column1')))
+
+    @classmethod
+    def store_ranking(cls, ranking):
+        """Store ranking, {bid id: values of RANKING_FIELDS}, as a write
+        would, without instantiating or validating the bids: the values
+        are the module's own computation, not input. The history keeps
+        them and the caches of the transaction forget the bids."""
+        transaction = Transaction()
+        ids = list(ranking)
+        cls.set_ranking(ids, 'ranking', ranking)
+        cls._insert_history(ids)
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                for id_ in ids:
+                    cache[cls.__name__].pop(id_, None)
 
     @classmethod
     def _ranking_column(cls, values, index, name):

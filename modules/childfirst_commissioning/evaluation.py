@@ -4,7 +4,8 @@
 """Who evaluates a tender, their scores, and the gates that start and
 complete its evaluation."""
 from sql import Null
-from sql.aggregate import Max, Min
+from sql.aggregate import Count, Max, Min
+from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
@@ -389,8 +390,8 @@ def complete_failures(tenders):
     result = {i: ([], [], spread) for i in ids}
     if not ids:
         return result
-    missing = missing_scores(ids)
-    unmoderated = unmoderated_answers(ids, spread)
+    short, unmoderated = answer_failures(ids, spread)
+    missing = missing_scores(ids, short) if short else []
     users, parties = record_names(missing, unmoderated)
     for tender, user, criterion, provider in missing:
         result[tender][0].append(message('msg_eval_missing_score',
@@ -412,10 +413,69 @@ def evaluation_tables():
             'commissioning.bid.response', 'commissioning.score']]
 
 
-def missing_scores(tender_ids):
+def answer_failures(tender_ids, spread):
+    """Return the answers that may lack a score: the ids of the answers
+    with fewer scores than evaluators assigned to their criterion (the
+    evaluators with a conflict owe none); and (tender, criterion name,
+    provider, spread) of each answer whose scores differ by spread or more
+    and that has no moderated score.
+
+    One pass over the scores of the submitted bids, whatever their
+    number."""
+    evaluator, assigned, _, criterion, bid, response, score = (
+        evaluation_tables())
+    expected = assigned.join(
+        evaluator, condition=assigned.evaluator == evaluator.id
+        ).select(assigned.criterion.as_('criterion'),
+        Count(evaluator.id).as_('count'),
+        where=evaluator.tender.in_(tender_ids),
+        group_by=assigned.criterion)
+    stats = score_stats(tender_ids)
+    lacking = Coalesce(stats.count, 0) < Coalesce(expected.count, 0)
+    unmoderated = ((response.moderated_score == Null)
+        & (stats.difference >= spread))
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*response.join(bid, condition=response.bid == bid.id
+            ).join(criterion, condition=response.criterion == criterion.id
+            ).join(expected, 'LEFT',
+            condition=expected.criterion == criterion.id
+            ).join(stats, 'LEFT', condition=stats.response == response.id
+            ).select(
+            response.id, bid.tender, criterion.name, bid.provider,
+            stats.difference, lacking, unmoderated,
+            where=bid.tender.in_(tender_ids) & (bid.state == 'submitted')
+            & (criterion.method == 'scored') & (lacking | unmoderated),
+            order_by=[bid.id, criterion.sequence, criterion.id]))
+    short, failures = [], []
+    for id_, tender, name, provider, difference, lacking, moderation in (
+            cursor):
+        if lacking:
+            short.append(id_)
+        if moderation:
+            failures.append((tender, name, provider, difference))
+    return short, failures
+
+
+def score_stats(tender_ids):
+    """Return the query of the number of scores and their spread of each
+    scored answer of the tenders: the scores of other tenders are not
+    read"""
+    _, _, _, criterion, _, response, score = evaluation_tables()
+    return score.join(response, condition=score.response == response.id
+        ).join(criterion, condition=response.criterion == criterion.id
+        ).select(score.response.as_('response'),
+        Count(score.id).as_('count'),
+        (Max(score.score) - Min(score.score)).as_('difference'),
+        where=criterion.tender.in_(tender_ids)
+        & (criterion.method == 'scored'),
+        group_by=score.response)
+
+
+def missing_scores(tender_ids, responses):
     """Return (tender, user, criterion name, provider) of each score an
-    evaluator owes: an answer to a scored criterion assigned to them, of a
-    submitted bid they declared no conflict with"""
+    evaluator owes among the answers of responses: an answer to a scored
+    criterion assigned to them, of a submitted bid they declared no
+    conflict with"""
     evaluator, assigned, conflict, criterion, bid, response, score = (
         evaluation_tables())
     cursor = Transaction().connection.cursor()
@@ -435,31 +495,10 @@ def missing_scores(tender_ids):
             ).select(
             evaluator.tender, evaluator.user, criterion.name, bid.provider,
             where=evaluator.tender.in_(tender_ids)
+            & fields.SQL_OPERATORS['in'](response.id, responses)
             & (conflict.id == Null) & (score.id == Null),
             order_by=[bid.id, criterion.sequence, criterion.id,
                 evaluator.id]))
-    return cursor.fetchall()
-
-
-def unmoderated_answers(tender_ids, spread):
-    """Return (tender, criterion name, provider, spread) of each answer of a
-    submitted bid whose scores differ by spread or more and that has no
-    moderated score"""
-    _, _, _, criterion, bid, response, score = evaluation_tables()
-    difference = Max(score.score) - Min(score.score)
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*response.join(bid, condition=response.bid == bid.id
-            ).join(criterion, condition=response.criterion == criterion.id
-            ).join(score, condition=score.response == response.id
-            ).select(
-            bid.tender, criterion.name, bid.provider, difference,
-            where=bid.tender.in_(tender_ids) & (bid.state == 'submitted')
-            & (criterion.method == 'scored')
-            & (response.moderated_score == Null),
-            group_by=[response.id, bid.tender, criterion.name,
-                bid.provider, bid.id, criterion.sequence, criterion.id],
-            having=difference >= spread,
-            order_by=[bid.id, criterion.sequence, criterion.id]))
     return cursor.fetchall()
 
 

@@ -17,7 +17,7 @@ from sql.conditionals import Case, Coalesce
 
 from trytond.model import fields
 from trytond.pool import Pool
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import Transaction
 
 from .common import CENT, numeric, quantize, to_decimal
 from .gate import message
@@ -33,8 +33,7 @@ def store(tenders):
     Bid = Pool().get('commissioning.bid')
     ranking = compute(tenders)
     if ranking:
-        with without_check_access():
-            Bid.write(Bid.browse(list(ranking)), {'ranking': ranking})
+        Bid.store_ranking(ranking)
 
 
 def compute(tenders):
@@ -132,9 +131,7 @@ def score_sums(tender_ids):
     A response without any score counts 0 and makes the count of scored
     responses of its bid fall short."""
     _, response, criterion, score = tables()
-    means = score.select(
-        score.response.as_('response'), Avg(score.score).as_('mean'),
-        group_by=score.response)
+    means = tender_means(tender_ids)
     final = final_score(response, means)
     points = final * Coalesce(numeric(criterion.weight), 0)
     below = ((criterion.minimum_score != Null)
@@ -153,6 +150,19 @@ def score_sums(tender_ids):
     return {bid: tuple(values) for bid, *values in cursor}
 
 
+def tender_means(tender_ids):
+    """Return the query of the mean score of each scored answer of the
+    tenders: the scores of other tenders are not read"""
+    _, response, criterion, score = tables()
+    return score.join(response, condition=score.response == response.id
+        ).join(criterion, condition=response.criterion == criterion.id
+        ).select(
+        score.response.as_('response'), Avg(score.score).as_('mean'),
+        where=criterion.tender.in_(tender_ids)
+        & (criterion.method == 'scored'),
+        group_by=score.response)
+
+
 def below_candidates(bids, sums, criteria):
     """Return the ids of the bids that may score below a minimum: those
     that do, and those that lack a score"""
@@ -164,25 +174,12 @@ def below_candidates(bids, sums, criteria):
 def response_failures(tender_ids, below, reasons):
     """Return {bid id: [reason]} for every pass/fail answer not passed and
     every score below its minimum of the bids below"""
-    _, response, criterion, score = tables()
-    final = final_score(response, score, per_response=True)
-    failing = ((criterion.method == 'pass_fail')
-        & (Coalesce(response.passed, False) == Literal(False)))
+    rows = failed_answers(tender_ids)
     if below:
-        failing |= (fields.SQL_OPERATORS['in'](response.bid, below)
-            & (criterion.method == 'scored')
-            & (criterion.minimum_score != Null)
-            & (final < numeric(criterion.minimum_score)))
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*response.join(
-            criterion, condition=response.criterion == criterion.id
-            ).select(
-            response.bid, criterion.name, criterion.method, final,
-            numeric(criterion.minimum_score),
-            where=criterion.tender.in_(tender_ids) & failing,
-            order_by=[response.bid, criterion.sequence, criterion.id]))
+        rows += scores_below(below)
     result = defaultdict(list)
-    for bid, name, method, value, minimum in cursor:
+    # In the order of the bids and of the criteria on the tender
+    for bid, _, _, name, method, value, minimum in sorted(rows):
         if method == 'pass_fail':
             result[bid].append(reasons(
                     'msg_exclusion_pass_fail', criterion=name))
@@ -191,6 +188,46 @@ def response_failures(tender_ids, below, reasons):
                     'msg_exclusion_minimum', criterion=name,
                     score=quantize(value or 0), minimum=quantize(minimum)))
     return result
+
+
+def last_nulls(sequence):
+    "Return the sequence that orders criteria without one last"
+    return Coalesce(sequence, 2 ** 31 - 1)
+
+
+def failed_answers(tender_ids):
+    """Return the rows of the pass/fail answers not passed, found from
+    the criteria (an index on the answers' criterion)"""
+    _, response, criterion, _ = tables()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*criterion.join(
+            response, condition=response.criterion == criterion.id
+            ).select(
+            response.bid, last_nulls(criterion.sequence), criterion.id,
+            criterion.name, criterion.method, Literal(None), Literal(None),
+            where=criterion.tender.in_(tender_ids)
+            & (criterion.method == 'pass_fail')
+            & (Coalesce(response.passed, False) == Literal(False))))
+    return list(cursor)
+
+
+def scores_below(below):
+    """Return the rows of the scores below their minimum of the bids
+    below, found from the bids (an index on the answers' bid)"""
+    _, response, criterion, score = tables()
+    final = final_score(response, score, per_response=True)
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*response.join(
+            criterion, condition=response.criterion == criterion.id
+            ).select(
+            response.bid, last_nulls(criterion.sequence), criterion.id,
+            criterion.name, criterion.method, final,
+            numeric(criterion.minimum_score),
+            where=fields.SQL_OPERATORS['in'](response.bid, below)
+            & (criterion.method == 'scored')
+            & (criterion.minimum_score != Null)
+            & (final < numeric(criterion.minimum_score))))
+    return list(cursor)
 
 
 # Scoring and ordering

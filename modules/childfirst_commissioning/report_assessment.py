@@ -197,3 +197,23 @@ class BidAssessmentSummary(CommissioningReport):
                 [WIDTH - 50 * mm * len(bids)] + [50 * mm] * len(bids),
                 numbers=set(range(1, 1 + len(bids)))),
             ]
+
+
+def attach_summaries(bids):
+    """Render the assessment summary of each bid and attach it to the bid,
+    where its bidder reads it.
+
+    One PDF per bid: a tender with hundreds of bids takes minutes, so the
+    award pushes this to Tryton's queue (a worker runs it, or the server
+    right after the request when none is configured)."""
+    pool = Pool()
+    Attachment = pool.get('ir.attachment')
+    Summary = pool.get('commissioning.bid.assessment_summary', type='report')
+    attachments = []
+    for bid in bids:
+        ext, content, _, name = Summary.execute([bid.id], {})
+        attachments.append(Attachment(
+                resource=bid, type='data', data=content,
+                name=label('summary_file', bid=bid.rec_name, ext=ext)))
+    Attachment.save(attachments)
+    return attachments

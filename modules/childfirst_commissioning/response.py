@@ -101,7 +101,11 @@ class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_indexes.add(Index(t, (t.bid, Index.Range())))
+        cls._sql_indexes.update({
+                Index(t, (t.bid, Index.Range())),
+                # The ranking finds the failed answers of a criterion
+                Index(t, (t.criterion, Index.Range())),
+                })
         cls._order = [('criterion.sequence', 'ASC NULLS LAST'), ('id', 'ASC')]
 
     @classmethod

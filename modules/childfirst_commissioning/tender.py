@@ -16,7 +16,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import award, contract, design, evaluation, ranking
+from . import award, contract, design, evaluation, ranking, report_assessment
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
 from .common import CompanyCurrencyMixin, add_workflow
@@ -26,8 +26,8 @@ from .exceptions import (
 from .gate import (
     check, check_gate, check_gates, checklist_text, message, passed)
 from .states import (
-    ASSIGNMENT_STATES, CANCELLABLE_STATES, EVALUATED_STATES, OPEN_STATES,
-    REJECTABLE_STATES, TENDER_GROUPS, TENDER_STATES)
+    ASSESSED_STATES, ASSIGNMENT_STATES, CANCELLABLE_STATES, EVALUATED_STATES,
+    OPEN_STATES, REJECTABLE_STATES, TENDER_GROUPS, TENDER_STATES)
 from .validation import InputMixin
 
 # The fields the workflow writes itself, whatever the state
@@ -544,6 +544,14 @@ class Tender(
         cls.save(tenders)
         Bid.award([t.winning_bid for t in tenders])
         Bid.lose([b for t in tenders for b in award.losing_bids(t)])
+        cls.__queue__.send_assessment_summaries(tenders)
+
+    @classmethod
+    def send_assessment_summaries(cls, tenders):
+        """Attach to each assessed bid of the awarded tenders its
+        assessment summary, for its bidder (run from the queue)"""
+        report_assessment.attach_summaries([b for t in tenders
+                for b in t.bids if b.state in ASSESSED_STATES])
 
     @classmethod
     @ModelView.button

@@ -119,3 +119,28 @@ def test_grant_no_standstill(moderated, finance2):
     tender = Tender(tender.id)
     assert tender.standstill_end == tender.award_date
     assert tender.standstill_over()
+
+
+def test_assessment_summaries_queued(awarded):
+    """Approving the award pushes one task to Tryton's queue; run (by a
+    worker, or by the server after the request), it attaches each bidder's
+    assessment summary to its bid: the bidder reads its own, not another's"""
+    pool = Pool()
+    Queue = pool.get('ir.queue')
+    Attachment = pool.get('ir.attachment')
+    User = pool.get('res.user')
+    bids = awarded.bids
+    tasks = [t for t in Queue.search([])
+        if t.data['method'] == 'send_assessment_summaries']
+    assert len(tasks) == 1
+    assert not Attachment.search([])
+    tasks[0].run()
+    attachments = Attachment.search([], order=[('name', 'ASC')])
+    assert sorted(a.resource for a in attachments) == sorted(bids.values())
+    for attachment in attachments:
+        assert attachment.name.startswith("Assessment summary - ")
+        assert attachment.data[:5] == b'%PDF-'
+    user_a, = User.search([('login', '=', 'providera')])
+    with as_user(user_a):
+        own = Attachment.search([])
+    assert [a.resource for a in own] == [bids['A']]

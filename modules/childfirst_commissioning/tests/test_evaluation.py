@@ -354,9 +354,9 @@ def test_unscored_response_below_minimum(in_evaluation):
 
 
 def test_store_ranking_statements(in_evaluation):
-    """The ranking is stored through one write of the bids, kept in the bid
-    history: the write's UPDATE and one UPDATE from the list of values,
-    whatever the number of bids"""
+    """The ranking is stored in one UPDATE of the bids from the list of
+    values, whatever the number of bids, with the write date and user, and
+    kept in the bid history"""
     pool = Pool()
     Tender = pool.get('commissioning.tender')
     Bid = pool.get('commissioning.bid')
@@ -366,10 +366,11 @@ def test_store_ranking_statements(in_evaluation):
         Tender.store_ranking([ex.tender])
     updates = [q for q in map(str, queries)
         if q.startswith('UPDATE "commissioning_bid"')]
-    assert len(updates) == 2
-    assert len([q for q in updates if 'FROM (VALUES' in q]) == 1
+    assert len(updates) == 1
+    assert 'FROM (VALUES' in updates[0]
     b = Bid(ex.bids['B'].id)
     assert (b.rank, b.eligible) == (1, True)
+    assert b.write_date and b.write_uid.id == Transaction().user
     history = Bid.__table_history__()
     cursor = Transaction().connection.cursor()
     cursor.execute(*history.select(history.rank,
