@@ -27,12 +27,12 @@ class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
 
     bid = fields.Many2One(
         'commissioning.bid', "Bid", required=True, ondelete='CASCADE')
+    # A criterion of the bid's tender (check_criterion_tender: a domain
+    # on the function field tender would be validated on every write, with
+    # a search per tender)
     criterion = fields.Many2One(
         'commissioning.tender.criterion', "Criterion", required=True,
-        ondelete='CASCADE', readonly=True,
-        domain=[
-            ('tender', '=', Eval('tender', -1)),
-            ])
+        ondelete='CASCADE', readonly=True)
     tender = fields.Function(
         fields.Many2One('commissioning.tender', "Tender"),
         'on_change_with_tender')
@@ -150,10 +150,22 @@ class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
     def validate_fields(cls, responses, field_names):
         super().validate_fields(responses, field_names)
         if not field_names or field_names & {'bid', 'criterion'}:
+            cls.check_criterion_tender(responses)
             cls.check_one_per_criterion(responses)
         if not field_names or field_names & {
                 'moderated_score', 'moderation_rationale'}:
             cls.check_moderation(responses)
+
+    @classmethod
+    def check_criterion_tender(cls, responses):
+        "A response answers a criterion of its bid's tender"
+        for response in responses:
+            bid = response.bid
+            if response.criterion.tender != bid.tender:
+                raise RelationError(gettext('childfirst_commissioning.'
+                        'msg_input_response_criterion',
+                        criterion=response.criterion.rec_name,
+                        bid=bid.rec_name, tender=bid.tender.rec_name))
 
     @classmethod
     def check_one_per_criterion(cls, responses):

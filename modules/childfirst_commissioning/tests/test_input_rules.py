@@ -109,8 +109,9 @@ def test_response_criterion_of_tender(committed):
                     'bid': committed.ids['bid2'],
                     'criterion': committed.ids['criterion_draft'],
                     }])
-    assert isinstance(
-        committed.run_as('provider_a', create), DomainValidationError)
+    assert_refused(
+        committed.run_as('provider_a', create), RelationError,
+        "is not a criterion of tender")
 
 
 def test_bid_company(committed):
