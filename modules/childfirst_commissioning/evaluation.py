@@ -314,15 +314,19 @@ class Score(InputMixin, AccessMixin, ModelSQL, ModelView):
 # The gates of the evaluation of a tender
 
 
-def start_checks(tender):
-    "Return the checks of the start evaluation gate of tender"
+def start_checks(tender, unassessed=None):
+    """Return the checks of the start evaluation gate of tender;
+    unassessed is the result of unassessed_failures for a list of
+    tenders"""
     Configuration = Pool().get('commissioning.configuration')
+    if unassessed is None:
+        unassessed = unassessed_failures([tender])
     checks = [
         check('msg_eval_label_assigned', unassigned_failures(tender)),
         check('msg_eval_label_declared', [
                 message('msg_eval_undeclared', user=e.user.rec_name)
                 for e in tender.evaluators if e.conflict_state == 'pending']),
-        check('msg_eval_label_assessed', unassessed_failures(tender)),
+        check('msg_eval_label_assessed', unassessed[tender.id]),
         ]
     if Configuration(1).require_children_panel:
         checks.append(
@@ -338,25 +342,32 @@ def unassigned_failures(tender):
         if c.method == 'scored' and c not in assigned]
 
 
-def unassessed_failures(tender):
-    """Every pass/fail answer of the submitted bids is assessed: the
-    answers are found in one query, whatever the number of bids"""
+def unassessed_failures(tenders):
+    """Return {tender id: failures}: every pass/fail answer of the
+    submitted bids is assessed; the answers of all the tenders are found
+    in one query, whatever the number of tenders and bids"""
     Party = Pool().get('party.party')
     _, _, _, criterion, bid, response, _ = evaluation_tables()
+    result = {t.id: [] for t in tenders}
+    if not result:
+        return result
     cursor = Transaction().connection.cursor()
     cursor.execute(*response.join(bid, condition=response.bid == bid.id
             ).join(criterion, condition=response.criterion == criterion.id
             ).select(
-            criterion.name, bid.provider,
-            where=(bid.tender == tender.id) & (bid.state == 'submitted')
+            bid.tender, criterion.name, bid.provider,
+            where=bid.tender.in_(list(result))
+            & (bid.state == 'submitted')
             & (criterion.method == 'pass_fail')
             & ((response.assessment == Null) | (response.assessment == '')),
             order_by=[bid.id, criterion.sequence, criterion.id]))
     rows = cursor.fetchall()
     names = {p.id: p.rec_name for p in Party.browse(
-            list({provider for _, provider in rows}))}
-    return [message('msg_eval_unassessed', criterion=name,
-            bid=names[provider]) for name, provider in rows]
+            list({provider for _, _, provider in rows}))}
+    for tender, name, provider in rows:
+        result[tender].append(message('msg_eval_unassessed',
+                criterion=name, bid=names[provider]))
+    return result
 
 
 def panel_failures(tender):

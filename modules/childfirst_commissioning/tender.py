@@ -483,9 +483,11 @@ class Tender(
     @ModelView.button
     @Workflow.transition('evaluation')
     def start_evaluation(cls, tenders):
-        check_gates(
-            EvaluationError, 'msg_start_evaluation_gate', tenders,
-            'start_evaluation_checks', 'tender')
+        unassessed = evaluation.unassessed_failures(tenders)
+        for tender in tenders:
+            check_gate(EvaluationError, 'msg_start_evaluation_gate',
+                evaluation.start_checks(tender, unassessed),
+                tender=tender.rec_name)
 
     @classmethod
     @ModelView.button
