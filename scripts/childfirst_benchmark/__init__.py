@@ -7,11 +7,11 @@
   on 10n records (the scenarios of the module's tests/test_scale.py);
 - lifecycle: a tender from design to paid contract at a number of bids.
 
-Query counts leave out the INSERT of each new record (trytond inserts one
-statement per record), as the tests count them; the lifecycle gives every
-statement too. The database is the one TRYTOND_DATABASE_URI names (SQLite
-in memory by default; on PostgreSQL, DB_NAME names the database, dropped
-and created anew).
+Query counts leave out the INSERTs of new records (on SQLite trytond
+inserts one statement per record), as the tests count them; the lifecycle
+gives every statement too. The database is the one TRYTOND_DATABASE_URI
+names (SQLite in memory by default; on PostgreSQL, DB_NAME names the
+database, dropped and created anew).
 
     .venv/bin/python scripts/childfirst_benchmark [--sizes 10 100]
         [--bids 10 500]
@@ -26,9 +26,9 @@ if os.environ['TRYTOND_DATABASE_URI'].startswith('sqlite'):
     os.environ.setdefault('DB_NAME', ':memory:')
 
 # The definition of the counted queries, printed with every table
-COUNTED = ("Queries: every SQL statement but the INSERT of each new record "
-    "(trytond inserts one statement per record), as tests/test_scale.py "
-    "counts them.")
+COUNTED = ("Queries: every SQL statement but the INSERTs of new records "
+    "(on SQLite trytond inserts one statement per record), as "
+    "tests/test_scale.py counts them.")
 
 
 def run_operations(sizes=(10, 100)):
