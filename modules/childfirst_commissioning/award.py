@@ -5,9 +5,16 @@
 approval by finance and the standstill before the contract."""
 import datetime as dt
 
+from sql import Column, Values
+
 from trytond.pool import Pool
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
 
 from .gate import check, checklist_text, message
+
+# The tenders whose winning bid is stored per statement: 2 parameters each
+WINNING_CHUNK = 4000
 
 
 def add_working_days(date, days):
@@ -21,19 +28,30 @@ def add_working_days(date, days):
 
 def top_ranked_bid(tender):
     "Return the eligible bid of tender ranked first"
+    return top_ranked_bids([tender])[tender.id]
+
+
+def top_ranked_bids(tenders):
+    """Return {tender id: the eligible bid ranked first, or None} of the
+    tenders, in one search"""
     Bid = Pool().get('commissioning.bid')
-    bids = Bid.search([
-            ('tender', '=', tender.id),
-            ('eligible', '=', True),
-            ('rank', '!=', None),
-            ], order=[('rank', 'ASC')], limit=1)
-    return bids[0] if bids else None
+    result = {t.id: None for t in tenders}
+    if not tenders:
+        return result
+    for bid in Bid.search([
+                ('tender', 'in', [t.id for t in tenders]),
+                ('eligible', '=', True),
+                ('rank', '!=', None),
+                ], order=[('tender', 'ASC'), ('rank', 'ASC')]):
+        if result[bid.tender.id] is None:
+            result[bid.tender.id] = bid
+    return result
 
 
-def award_checks(tender):
-    """Return the checks of the award: the recommended bid is eligible, and
-    any departure from the ranking is explained"""
-    top = top_ranked_bid(tender)
+def award_checks(tender, top):
+    """Return the checks of the award of tender, top its top-ranked bid:
+    the recommended bid is eligible, and any departure from the ranking is
+    explained"""
     bid = tender.winning_bid or top
     if not bid:
         failures = [message('msg_award_no_bid')]
@@ -73,6 +91,36 @@ def standstill_over(tender, date=None):
     if tender.standstill_end == tender.award_date:
         return True
     return date > tender.standstill_end
+
+
+def store_winning_bids(tenders, bids):
+    """Store bids, {tender id: bid id}, as the winning bids of the tenders:
+    one UPDATE from a list of values per WINNING_CHUNK tenders.
+
+    The caller writes the tenders through the ORM afterwards, which stamps
+    them, keeps their history and clears the cache."""
+    Tender = Pool().get('commissioning.tender')
+    table = Tender.__table__()
+    cursor = Transaction().connection.cursor()
+    ids = [t.id for t in tenders if t.id in bids]
+    for sub_ids in grouped_slice(ids, WINNING_CHUNK):
+        values = Values([[i, bids[i]] for i in sub_ids])
+        cursor.execute(*table.update(
+                [table.winning_bid], [Column(values, 'column2')],
+                from_=[values],
+                where=table.id == Column(values, 'column1')))
+
+
+def award_values(tenders, date):
+    """Return the arguments of the write that awards the tenders on date:
+    the tenders grouped by the end of their standstill"""
+    groups = {}
+    for tender in tenders:
+        groups.setdefault(standstill_end(tender, date), []).append(tender)
+    args = []
+    for end, records in groups.items():
+        args.extend([records, {'award_date': date, 'standstill_end': end}])
+    return args
 
 
 def losing_bids(tender):

@@ -215,9 +215,12 @@ class Contract(
         sequence = Sequence(ModelData.get_id(
                 'childfirst_commissioning', 'sequence_contract'))
         vlist = [v.copy() for v in vlist]
-        for values in vlist:
-            if not values.get('reference'):
-                values['reference'] = sequence.get()
+        unnumbered = [v for v in vlist if not v.get('reference')]
+        if unnumbered:
+            # The references of all the contracts taken together
+            for values, reference in zip(
+                    unnumbered, sequence.get_many(len(unnumbered))):
+                values['reference'] = reference
         return super().create(vlist)
 
     # Bad input
@@ -494,18 +497,24 @@ class ContractKpi(AccessMixin, KpiMixin, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
-        Contract = Pool().get('commissioning.contract')
         # Before the values are read below
         cls.check_input(vlist)
-        for values in vlist:
-            if values.get('contract'):
-                Contract(values['contract']).check_draft()
+        check_drafts(vlist)
         return super().create(vlist)
 
     @classmethod
     def validate_fields(cls, kpis, field_names):
         super().validate_fields(kpis, field_names)
         check_ranges(cls, kpis, field_names, baseline=(0, NUMBER_MAX))
+
+
+def check_drafts(vlist):
+    """Raise unless the contracts of the values of new records are drafts,
+    reading them together"""
+    Contract = Pool().get('commissioning.contract')
+    for contract in Contract.browse(list(
+                {v['contract'] for v in vlist if v.get('contract')})):
+        contract.check_draft()
 
 
 def tenet_failures(kpis):

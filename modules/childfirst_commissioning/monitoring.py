@@ -397,13 +397,13 @@ class Return(
         Contract = pool.get('commissioning.contract')
         Period = pool.get('commissioning.monitoring.period')
         today = pool.get('ir.date').today()
+        # Refused as a required field without contract or period
+        vlist = [v for v in vlist if v.get('contract') and v.get('period')]
+        # Read together
+        contracts = Contract.browse([v['contract'] for v in vlist])
+        periods = Period.browse([v['period'] for v in vlist])
         failures = []
-        for values in vlist:
-            if not values.get('contract') or not values.get('period'):
-                # Refused as a required field
-                continue
-            contract = Contract(values['contract'])
-            period = Period(values['period'])
+        for contract, period in zip(contracts, periods):
             if (contract.state != 'active' or period.contract != contract
                     or period.start_date > today):
                 failures.append(message('msg_return_create',
@@ -480,11 +480,18 @@ class Return(
                     check('msg_return_label_comment', [] if commented
                         else [message('msg_return_send_back')])],
                 return_=record.rec_name)
-        for record in returns:
-            cls.write([record], {
-                    'reviewed_by': Transaction().user,
-                    'overdue': record.period.due_date < today,
-                    })
+        # Written together, grouped by the overdue flag
+        late = {r.id for r in returns if r.period.due_date < today}
+        args = []
+        for overdue in [True, False]:
+            records = [r for r in returns if (r.id in late) == overdue]
+            if records:
+                args.extend([records, {
+                            'reviewed_by': Transaction().user,
+                            'overdue': overdue,
+                            }])
+        if args:
+            cls.write(*args)
 
     # Creation of the due returns and the overdue flags
 

@@ -10,6 +10,7 @@ from trytond.transaction import Transaction
 
 from .access import AccessMixin
 from .common import add_workflow, number
+from .contract import check_drafts
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
 from .gate import check, check_gate, checklist_text, message
@@ -154,12 +155,9 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
-        Contract = Pool().get('commissioning.contract')
         # Before the values are read below
         cls.check_input(vlist)
-        for values in vlist:
-            if values.get('contract'):
-                Contract(values['contract']).check_draft()
+        check_drafts(vlist)
         return super().create(vlist)
 
     # The gates

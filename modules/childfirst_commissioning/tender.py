@@ -258,7 +258,7 @@ class Tender(
         return evaluation.complete_checks(self)
 
     def award_checks(self):
-        return award.award_checks(self)
+        return award.award_checks(self, self.top_ranked_bid())
 
     def top_ranked_bid(self):
         return award.top_ranked_bid(self)
@@ -514,13 +514,15 @@ class Tender(
     @ModelView.button
     @Workflow.transition('award_pending')
     def recommend_award(cls, tenders):
+        "Recommend the winning bids, by default the top-ranked ones"
+        top = award.top_ranked_bids(tenders)
         for tender in tenders:
-            check_gate(AwardError, 'msg_award_gate', tender.award_checks(),
+            check_gate(AwardError, 'msg_award_gate',
+                award.award_checks(tender, top[tender.id]),
                 tender=tender.rec_name)
-            if not tender.winning_bid:
-                tender.winning_bid = tender.top_ranked_bid()
-            tender.award_requested_by = Transaction().user
-        cls.save(tenders)
+        award.store_winning_bids(tenders, {
+                t.id: top[t.id].id for t in tenders if not t.winning_bid})
+        cls.write(tenders, {'award_requested_by': Transaction().user})
 
     @classmethod
     @ModelView.button
@@ -530,20 +532,21 @@ class Tender(
         Signoff = pool.get('commissioning.signoff')
         Bid = pool.get('commissioning.bid')
         today = pool.get('ir.date').today()
+        top = award.top_ranked_bids(tenders)
+        checks = {t: award.award_checks(t, top[t.id]) for t in tenders}
         signoffs = []
         for tender in tenders:
-            checks = tender.award_checks()
-            check_gate(AwardError, 'msg_award_gate', checks,
+            check_gate(AwardError, 'msg_award_gate', checks[tender],
                 tender=tender.rec_name)
             signoffs.append(Signoff.decide(
                     tender, 'award', 'approved',
-                    award.signoff_lines(tender, checks),
+                    award.signoff_lines(tender, checks[tender]),
                     requested_by=tender.award_requested_by,
                     comment=tender.award_reason))
-            tender.award_date = today
-            tender.standstill_end = award.standstill_end(tender, today)
         Signoff.record(signoffs)
-        cls.save(tenders)
+        args = award.award_values(tenders, today)
+        if args:
+            cls.write(*args)
         Bid.award([t.winning_bid for t in tenders])
         Bid.lose([b for t in tenders for b in award.losing_bids(t)])
         cls.__queue__.send_assessment_summaries(tenders)

@@ -18,17 +18,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from trytond.cache import Cache
 from trytond.modules.childfirst_commissioning.tests.committed import Committed
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, add_evaluators, as_user, assess, bid_on, declare, draft_contract,
     fill_return, make_provider, make_user, publish_tender, response_of,
-    score_all, set_deadline)
+    rolled_back, score_all, set_deadline)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
-    CONTEXT, DB_NAME, USER, ModuleTestCase, activate_module, drop_db)
-from trytond.transaction import Transaction
+    DB_NAME, ModuleTestCase, activate_module, drop_db)
 
 MODULE = 'childfirst_commissioning'
 HERE = pathlib.Path(__file__).parent
@@ -95,22 +93,8 @@ def database(module_database):
 def transaction(database):
     """A transaction of the admin user, rolled back at the end of the test
     with the caches dropped"""
-    with Transaction().start(database, USER, context=CONTEXT) as transaction:
-        # with_transaction runs a test again with the table locked from the
-        # start when it asks for a lock (a singleton's first save): a
-        # fixture cannot, so the lock is taken at once, as trytond does
-        # while it loads the modules
-        transaction.lock_table = lambda table: transaction.database.lock(
-            transaction.connection, table)
-        transaction.lock_records = (
-            lambda table, ids: transaction.database.lock_records(
-                transaction.connection, table, ids))
-        try:
-            yield transaction
-        finally:
-            transaction.rollback()
-            transaction.tasks.clear()
-            Cache.drop(database)
+    with rolled_back(database) as transaction:
+        yield transaction
 
 
 @pytest.fixture

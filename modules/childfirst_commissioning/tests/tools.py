@@ -13,6 +13,7 @@ from io import BytesIO
 from dateutil.relativedelta import relativedelta
 from pypdf import PdfReader
 
+from trytond.cache import Cache
 from trytond.modules.childfirst_commissioning.contract import (
     monitoring_periods, rate)
 from trytond.modules.childfirst_commissioning.exceptions import (
@@ -25,6 +26,7 @@ from trytond.modules.childfirst_commissioning.language import term_pattern
 from trytond.modules.childfirst_commissioning.validation import (
     CHAR_SIZE, INTEGER_MAX, NUMBER_MAX, TEXT_SIZE, InputMixin)
 from trytond.pool import Pool
+from trytond.tests.test_tryton import CONTEXT, USER
 from trytond.transaction import Transaction, without_check_access
 
 __all__ = [
@@ -101,6 +103,28 @@ def count_queries():
         yield queries
     finally:
         transaction.connection = connection
+
+
+@contextmanager
+def rolled_back(database):
+    """Yield a transaction of the admin user on database, rolled back at
+    the end with the caches dropped, as trytond's ``with_transaction``
+    does"""
+    with Transaction().start(database, USER, context=CONTEXT) as transaction:
+        # with_transaction runs a test again with the table locked from the
+        # start when it asks for a lock (a singleton's first save): here the
+        # lock is taken at once, as trytond does while it loads the modules
+        transaction.lock_table = lambda table: transaction.database.lock(
+            transaction.connection, table)
+        transaction.lock_records = (
+            lambda table, ids: transaction.database.lock_records(
+                transaction.connection, table, ids))
+        try:
+            yield transaction
+        finally:
+            transaction.rollback()
+            transaction.tasks.clear()
+            Cache.drop(database)
 
 
 def complete_collaboration(**values):
