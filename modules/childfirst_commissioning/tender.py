@@ -549,7 +549,8 @@ class Tender(
             cls.write(*args)
         Bid.award([t.winning_bid for t in tenders])
         Bid.lose([b for t in tenders for b in award.losing_bids(t)])
-        cls.__queue__.send_assessment_summaries(tenders)
+        if tenders:
+            cls.__queue__.send_assessment_summaries(tenders)
 
     @classmethod
     def send_assessment_summaries(cls, tenders):

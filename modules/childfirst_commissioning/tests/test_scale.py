@@ -33,17 +33,6 @@ SLACK = 3
 # The sizes n and 10n
 SIZES = (2, 20)
 
-# The steps that still take a query more per record, in files another
-# change owns; test_flat fails once they stop growing, to remove them here
-GROWING = {
-    "Create bids": "response.py: the domain of a response's criterion "
-    "(its tender's criteria) is validated with a search per tender",
-    "Moderate scores": "response.py: the domain of a response's criterion "
-    "is validated with a search per tender",
-    "Start evaluation": "evaluation.py: unassessed_failures reads the "
-    "answers still to assess with a query per tender",
-    }
-
 # A step to count: its label, the user who acts (None: the scheduler, as
 # the admin), the function called on records and the context to add
 Step = namedtuple('Step', ['label', 'user', 'function', 'records', 'context'],
@@ -514,11 +503,7 @@ def test_flat(database, scenario):
         for size in SIZES)
     assert [label for label, _ in small] == [label for label, _ in large]
     for (label, n), (_, ten_n) in zip(small, large):
-        if label in GROWING:
-            assert ten_n.queries > n.queries + SLACK, (
-                "%s no longer grows: remove it from GROWING" % label)
-        else:
-            assert_flat(n.queries, ten_n.queries, label)
+        assert_flat(n.queries, ten_n.queries, label)
 
 
 def test_enter_scores(in_evaluation):
