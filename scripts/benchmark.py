@@ -2,24 +2,30 @@
 # This file is part of Child First commissioning for Tryton.
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
-"""Measure the ranking of bids and the reading of the bid list.
+"""Measure Child First commissioning at scale, in one run.
 
-For each size N it builds, in a fresh database, a tender with N submitted
-bids x 10 criteria x 3 evaluators (every evaluator scores every scored
-criterion of every bid) and prints, measured in the same run:
-
-- the ranking (Tender.compute_ranking): time and SQL queries, and the time
-  of a hand-written SQL aggregate of the same scores;
-- reading the list of 1,000 bids with total, rank and eligibility through
-  the ORM (as the client does, access checks on): time and SQL queries,
-  the time of reading the same list without the evaluation columns, and
-  the time of reading the stored columns with plain SQL.
+1. Evaluation: for each size N, a tender with N submitted bids x 10
+   criteria x 3 evaluators (every evaluator scores every scored criterion
+   of every bid). The ranking, starting and completing the evaluation are
+   timed against hand-written SQL over the same scores, taken in turn so
+   that both meet the same load: the ranking and the start against one
+   aggregate of the weighted totals, the completion against the same work
+   hand-written (the answers lacking a score or moderation, one UPDATE of
+   the bids from the aggregate, their history). Reading the list of 1,000
+   bids through the ORM, access checks on, is timed against the same list
+   without the evaluation columns.
+2. Operations: the queries of every button, gate, transition and scheduled
+   task on n and on 10n records (scripts/childfirst_benchmark).
+3. Lifecycle: the queries of a tender from design to paid contract at a
+   number of bids.
 
 Query counts are stable on a noisy machine; times are not, so compare the
 ratios of one run. The database is the one TRYTOND_DATABASE_URI names
 (default: SQLite in memory).
 
     .venv/bin/python scripts/benchmark.py [--sizes 100 1000 5000]
+        [--operations 10 100] [--bids 10 500]
+        [--skip evaluation|operations|lifecycle]
 """
 import argparse
 import datetime as dt
@@ -401,15 +407,10 @@ def print_evaluation(results):
                 r['plain'], r['read'] / r['plain'], r['stored']))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--sizes', type=int, nargs='+',
-        default=[100, 1000, 5000])
-    args = parser.parse_args()
-    backend = os.environ['TRYTOND_DATABASE_URI'].split(':')[0]
-    print("Database: %s" % backend)
+def run_evaluation(sizes):
+    "Print the evaluation at each number of bids"
     results = []
-    for size in args.sizes:
+    for size in sizes:
         drop_db()
         activate_module('childfirst_commissioning')
         with Transaction().start(DB_NAME, 0, readonly=False) as transaction:
@@ -419,6 +420,32 @@ def main():
                 transaction.rollback()
     print_evaluation(results)
     sys.stdout.flush()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--sizes', type=int, nargs='+',
+        default=[100, 1000, 5000], help="the bids of the evaluation")
+    parser.add_argument('--operations', type=int, nargs=2,
+        default=[10, 100], metavar=('N', 'TEN_N'),
+        help="the two batch sizes of the operations")
+    parser.add_argument('--bids', type=int, nargs='+', default=[10, 500],
+        help="the bids of the lifecycle")
+    parser.add_argument('--skip', action='append', default=[],
+        choices=['evaluation', 'operations', 'lifecycle'])
+    args = parser.parse_args()
+    backend = os.environ['TRYTOND_DATABASE_URI'].split(':')[0]
+    print("Database: %s" % backend)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from childfirst_benchmark import run_lifecycle, run_operations
+    if 'evaluation' not in args.skip:
+        run_evaluation(args.sizes)
+        print()
+    if 'operations' not in args.skip:
+        run_operations(args.operations)
+        print()
+    if 'lifecycle' not in args.skip:
+        run_lifecycle(args.bids)
 
 
 if __name__ == '__main__':
