@@ -15,8 +15,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from childfirst_demo import database as db
-from childfirst_demo import tenders, users
+from childfirst_demo import database as db, tenders, users
 from childfirst_demo.passwords import new_password
 from childfirst_demo.session import MODULE, Session
 
@@ -132,8 +131,7 @@ def create_contracts(session, tender_id, logins):
     finance activates them. Return {login: contract id}"""
     from dateutil.relativedelta import relativedelta
 
-    from trytond.modules.childfirst_commissioning.contract import (
-        contract_kpis)
+    from trytond.modules.childfirst_commissioning.contract import contract_kpis
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     User = session.model('res.user')
