@@ -78,6 +78,19 @@ def submit_bid(client, bid):
     client.call(BID + '.submit', [bid])
 
 
+def state(client, model, record):
+    return client.call(model + '.read', [record], ['state'])[0]['state']
+
+
+def bid_step(client, tender, price, tender_criteria):
+    """Create and submit the organisation's bid on the tender, whatever of
+    it was done already; return its id"""
+    bid = create_bid(client, tender, price, tender_criteria)
+    if state(client, BID, bid) == 'draft':
+        submit_bid(client, bid)
+    return bid
+
+
 # Providers: monitoring returns
 
 def draft_returns(client, limit=None):
@@ -96,12 +109,16 @@ def groups(client):
 
 
 def fill_return(client, record, dimensions):
-    """Fill the draft return: each KPI at its target, its groups, the
-    children's involvement in the period and the safeguarding count"""
+    """Fill the draft return, unless it is filled: each KPI at its target,
+    its groups, the children's involvement in the period and the
+    safeguarding count"""
     values, = client.call(RETURN + '.read', [record],
-        ['lines', 'period.start_date', 'period.end_date'])
+        ['state', 'lines', 'period.start_date', 'period.end_date'])
     lines = client.call(LINE + '.read', values['lines'],
-        ['kpi.target', 'kpi.disaggregate', 'kpi.additive'])
+        ['value', 'kpi.target', 'kpi.disaggregate', 'kpi.additive'])
+    if values['state'] != 'draft' or all(
+            line['value'] is not None for line in lines):
+        return
     actions = []
     for line in lines:
         kpi = line['kpi.']
@@ -133,6 +150,13 @@ def breakdowns(dimensions, value, additive):
 
 def submit_return(client, record):
     client.call(RETURN + '.submit', [record])
+
+
+def return_step(client, record, dimensions):
+    """Fill and submit the return, whatever of it was done already"""
+    fill_return(client, record, dimensions)
+    if state(client, RETURN, record) == 'draft':
+        submit_return(client, record)
 
 
 # Officers
