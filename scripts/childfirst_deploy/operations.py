@@ -153,10 +153,12 @@ def submit_return(client, record):
 
 
 def return_step(client, record, dimensions):
-    """Fill and submit the return, whatever of it was done already"""
+    """Fill and submit the return, whatever of it was done already;
+    return its id"""
     fill_return(client, record, dimensions)
     if state(client, RETURN, record) == 'draft':
         submit_return(client, record)
+    return record
 
 
 # Officers
