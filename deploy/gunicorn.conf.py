@@ -10,8 +10,11 @@ Each setting can be changed by the environment variable named beside it
 import multiprocessing
 import os
 
-# Tryton's WSGI application; it reads TRYTOND_CONFIG when it is imported
-wsgi_app = 'trytond.application:app'
+# Tryton's WSGI application (trytond.application:app, which reads
+# TRYTOND_CONFIG when it is imported), by trytond_wsgi.py beside this file:
+# a worker that cannot load it is replaced instead of stopping gunicorn
+pythonpath = os.path.dirname(os.path.abspath(__file__))
+wsgi_app = 'trytond_wsgi:app'
 bind = os.environ.get('GUNICORN_BIND', '127.0.0.1:8000')
 # Synchronous workers: one request at a time each, as trytond expects
 worker_class = 'sync'
@@ -35,8 +38,8 @@ preload_app = False
 trytond_config = os.environ.get(
     'TRYTOND_CONFIG', '/etc/tryton/trytond.conf')
 raw_env = ['TRYTOND_CONFIG=%s' % trytond_config]
-# The databases whose pool each worker loads when it starts, so that the
-# first request does not pay for it (comma separated)
+# The databases each worker loads when it boots (comma separated): trytond
+# 8.0 refuses the logins to a database the worker has not loaded
 if os.environ.get('TRYTOND_DATABASE_NAMES'):
     raw_env.append(
         'TRYTOND_DATABASE_NAMES=%s' % os.environ['TRYTOND_DATABASE_NAMES'])
