@@ -75,16 +75,19 @@ setup(
             'trytond[PostgreSQL]>=8.0,<8.1', 'psycopg[binary,pool]>=3.2'],
         # The demo database and the benchmark are proteus scripts
         'demo': ['proteus>=8.0,<8.1'],
+        # The multi-process web server of deploy/ (doc/deployment.rst)
+        'deploy': ['gunicorn>=22'],
         # Everything the tests import: the module tests and scenarios
-        # (proteus, hypothesis, pypdf), the system tests (selenium; psycopg
-        # comes with the PostgreSQL extra) and tests/test_package.py
-        # (docutils)
+        # (proteus, hypothesis, pypdf), the system tests (selenium and
+        # gunicorn; psycopg comes with the PostgreSQL extra) and
+        # tests/test_package.py (docutils)
         'test': [
             'proteus>=8.0,<8.1',
             'pytest>=8',
             'hypothesis>=6',
             'pypdf>=4',
             'selenium>=4.10',
+            'gunicorn>=22',
             'docutils',
             ],
         },

@@ -10,9 +10,9 @@ shares: one build and one server per run), and the tests use it the way
 the browser and the desktop client do: static files over HTTP, JSON-RPC,
 and the sao login form in a headless Chromium.
 
-Needs the web client (scripts/install_sao.sh installs it into var/sao, once),
-selenium (the test extra: pip install -e '.[test]') and Chromium with its driver
-(apt-get install chromium chromium-driver).
+Needs the web client (scripts/install_sao.sh installs it into var/sao,
+once), selenium (the test extra: pip install -e '.[test]') and Chromium with
+its driver (apt-get install chromium chromium-driver).
 """
 import os
 import re

@@ -8,10 +8,11 @@ import datetime as dt
 from sql import Cast, Column, Values
 from sql.aggregate import Count
 from sql.functions import CurrentTimestamp
+from sql.operators import Equal
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model import Exclude, Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
@@ -25,7 +26,7 @@ from .common import add_workflow
 from .exceptions import (
     BidSubmissionError, BidValidationError, LockedError, RelationError,
     WithdrawError)
-from .gate import check, check_gate, check_gates, checklist_text, message
+from .gate import check, check_gate, checklist_text, message
 from .ranking import RANKING_FIELDS
 from .states import BID_STATES, DEAD_STATES, LIVE_STATES, TENDER_STATES
 from .validation import InputMixin
@@ -131,6 +132,14 @@ class Bid(
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
+        # One live bid per organisation and tender, kept by the database:
+        # check_live cannot see the bid another transaction is creating
+        cls._sql_constraints += [
+            ('live_unique',
+                Exclude(t, (t.tender, Equal), (t.provider, Equal),
+                    where=t.state.in_(LIVE_STATES)),
+                'childfirst_commissioning.msg_bid_live_unique'),
+            ]
         cls._sql_indexes.update({
                 Index(t, (t.tender, Index.Range())),
                 Index(
@@ -390,11 +399,12 @@ class Bid(
 
     # The bid submission gate
 
-    def submission_checks(self):
-        "Return the checks of the bid submission gate"
+    def submission_checks(self, now=None):
+        """Return the checks of the bid submission gate, the deadline's at
+        now"""
         tender = self.tender
         checks = [
-            check('msg_bid_label_open', self.open_failures()),
+            check('msg_bid_label_open', self.open_failures(now)),
             check('msg_bid_label_answers', [
                     message('msg_bid_check_answer', criterion=c.name)
                     for c in tender.criteria
@@ -410,9 +420,9 @@ class Bid(
                         for failure in self.collaboration_evidence_checks()]))
         return checks
 
-    def open_failures(self):
-        "The tender is published and its deadline has not passed"
-        tender, now = self.tender, dt.datetime.now()
+    def open_failures(self, now=None):
+        "The tender is published and its deadline has not passed at now"
+        tender, now = self.tender, now or dt.datetime.now()
         if tender.state != 'published':
             return [message('msg_bid_check_published', tender=tender.rec_name)]
         elif tender.submission_deadline and tender.submission_deadline <= now:
@@ -435,10 +445,13 @@ class Bid(
     @ModelView.button
     @Workflow.transition('submitted')
     def submit(cls, bids):
-        check_gates(
-            BidSubmissionError, 'msg_bid_submission_gate', bids,
-            'submission_checks', 'bid')
-        cls.write(bids, {'submitted_at': dt.datetime.now()})
+        # The time stored is the time checked against the deadline, to the
+        # second as it is stored
+        now = dt.datetime.now().replace(microsecond=0)
+        for bid in bids:
+            check_gate(BidSubmissionError, 'msg_bid_submission_gate',
+                bid.submission_checks(now), bid=bid.rec_name)
+        cls.write(bids, {'submitted_at': now})
 
     @classmethod
     @ModelView.button
