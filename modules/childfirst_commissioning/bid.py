@@ -132,14 +132,18 @@ class Bid(
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        # One live bid per organisation and tender, kept by the database:
-        # check_live cannot see the bid another transaction is creating
-        cls._sql_constraints += [
-            ('live_unique',
-                Exclude(t, (t.tender, Equal), (t.provider, Equal),
-                    where=t.state.in_(LIVE_STATES)),
-                'childfirst_commissioning.msg_bid_live_unique'),
-            ]
+        # One live bid per organisation and tender, kept by PostgreSQL:
+        # check_live cannot see the bid another transaction is creating.
+        # SQLite writes one transaction at a time and cannot keep the
+        # constraint itself (trytond would check it with a clause per bid,
+        # too deep for SQLite's parser at a few hundred bids).
+        if backend.name == 'postgresql':
+            cls._sql_constraints += [
+                ('live_unique',
+                    Exclude(t, (t.tender, Equal), (t.provider, Equal),
+                        where=t.state.in_(LIVE_STATES)),
+                    'childfirst_commissioning.msg_bid_live_unique'),
+                ]
         cls._sql_indexes.update({
                 Index(t, (t.tender, Index.Range())),
                 Index(
