@@ -6,6 +6,7 @@ complete its evaluation."""
 from sql import Null
 from sql.aggregate import Count, Max, Min
 from sql.conditionals import Coalesce
+from sql.operators import Exists
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
@@ -431,40 +432,75 @@ def answer_failures(tender_ids, spread):
     provider, spread) of each answer whose scores differ by spread or more
     and that has no moderated score.
 
-    One pass over the scores of the submitted bids, whatever their
-    number."""
-    evaluator, assigned, _, criterion, bid, response, score = (
-        evaluation_tables())
-    expected = assigned.join(
+    Two queries whatever the number of bids: the answers with scores,
+    found from the scores of the tenders, and those without any."""
+    short, failures = [], []
+    for id_, tender, name, provider, difference, lacking, moderation in (
+            scored_answer_failures(tender_ids, spread)):
+        if lacking:
+            short.append(id_)
+        if moderation:
+            failures.append((tender, name, provider, difference))
+    return short + unscored_answers(tender_ids), failures
+
+
+def expected_scores(tender_ids):
+    """Return the query of the number of evaluators assigned to each
+    criterion of the tenders"""
+    evaluator, assigned, _, _, _, _, _ = evaluation_tables()
+    return assigned.join(
         evaluator, condition=assigned.evaluator == evaluator.id
         ).select(assigned.criterion.as_('criterion'),
         Count(evaluator.id).as_('count'),
         where=evaluator.tender.in_(tender_ids),
         group_by=assigned.criterion)
+
+
+def scored_answer_failures(tender_ids, spread):
+    """Return (answer id, tender, criterion name, provider, spread, lacking
+    a score, lacking moderation) of the scored answers of submitted bids
+    that lack a score or a moderation.
+
+    The scores of each answer are aggregated first, and the answers joined
+    to them: so PostgreSQL hashes the aggregate rather than scanning it for
+    every answer, even before it has statistics on new scores."""
+    _, _, _, criterion, bid, response, _ = evaluation_tables()
+    expected = expected_scores(tender_ids)
     stats = score_stats(tender_ids)
-    lacking = Coalesce(stats.count, 0) < Coalesce(expected.count, 0)
+    lacking = stats.count < Coalesce(expected.count, 0)
     unmoderated = ((response.moderated_score == Null)
         & (stats.difference >= spread))
     cursor = Transaction().connection.cursor()
-    cursor.execute(*response.join(bid, condition=response.bid == bid.id
+    cursor.execute(*stats.join(
+            response, condition=stats.response == response.id
+            ).join(bid, condition=response.bid == bid.id
             ).join(criterion, condition=response.criterion == criterion.id
             ).join(expected, 'LEFT',
             condition=expected.criterion == criterion.id
-            ).join(stats, 'LEFT', condition=stats.response == response.id
             ).select(
             response.id, bid.tender, criterion.name, bid.provider,
             stats.difference, lacking, unmoderated,
             where=bid.tender.in_(tender_ids) & (bid.state == 'submitted')
-            & (criterion.method == 'scored') & (lacking | unmoderated),
+            & (lacking | unmoderated),
             order_by=[bid.id, criterion.sequence, criterion.id]))
-    short, failures = [], []
-    for id_, tender, name, provider, difference, lacking, moderation in (
-            cursor):
-        if lacking:
-            short.append(id_)
-        if moderation:
-            failures.append((tender, name, provider, difference))
-    return short, failures
+    return cursor.fetchall()
+
+
+def unscored_answers(tender_ids):
+    """Return the ids of the scored answers of submitted bids that have no
+    score at all while evaluators are assigned to their criterion"""
+    _, _, _, criterion, bid, response, score = evaluation_tables()
+    expected = expected_scores(tender_ids)
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*response.join(bid, condition=response.bid == bid.id
+            ).join(criterion, condition=response.criterion == criterion.id
+            ).join(expected, condition=expected.criterion == criterion.id
+            ).select(response.id,
+            where=bid.tender.in_(tender_ids) & (bid.state == 'submitted')
+            & (criterion.method == 'scored') & (expected.count > 0)
+            & ~Exists(score.select(score.id,
+                    where=score.response == response.id))))
+    return [id_ for id_, in cursor]
 
 
 def score_stats(tender_ids):

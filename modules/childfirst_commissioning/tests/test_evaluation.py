@@ -245,6 +245,9 @@ def test_complete_evaluation_gate(in_evaluation):
         Tender.complete_evaluation([ex.tender])
     assert ('Panel has not scored Provider A on '
         '"Treating children as children"') in info.value.message
+    # An answer nobody has scored yet
+    assert ('Panel has not scored Provider B on '
+        '"Treating children as children"') in info.value.message
     assert ("Financelead has not scored Provider C"
         not in info.value.message)
     # Every score of the worked example but the one already given
