@@ -461,29 +461,49 @@ def scored_answer_failures(tender_ids, spread):
     a score, lacking moderation) of the scored answers of submitted bids
     that lack a score or a moderation.
 
-    The scores of each answer are aggregated first, and the answers joined
-    to them: so PostgreSQL hashes the aggregate rather than scanning it for
-    every answer, even before it has statistics on new scores."""
-    _, _, _, criterion, bid, response, _ = evaluation_tables()
+    The answers are grouped with their scores, every join following an
+    index from the tenders' bids: no aggregate is joined, which
+    PostgreSQL could scan for every answer before it has statistics on new
+    scores."""
+    _, _, _, criterion, bid, response, score = evaluation_tables()
     expected = expected_scores(tender_ids)
-    stats = score_stats(tender_ids)
-    lacking = stats.count < Coalesce(expected.count, 0)
-    unmoderated = ((response.moderated_score == Null)
-        & (stats.difference >= spread))
+    difference = Max(score.score) - Min(score.score)
+    lacking = Count(score.id) < Coalesce(Max(expected.count), 0)
+    unmoderated = ((Max(response.moderated_score) == Null)
+        & (difference >= spread))
     cursor = Transaction().connection.cursor()
-    cursor.execute(*stats.join(
-            response, condition=stats.response == response.id
-            ).join(bid, condition=response.bid == bid.id
+    cursor.execute(*bid.join(response, condition=response.bid == bid.id
             ).join(criterion, condition=response.criterion == criterion.id
+            ).join(score, condition=score.response == response.id
             ).join(expected, 'LEFT',
             condition=expected.criterion == criterion.id
             ).select(
-            response.id, bid.tender, criterion.name, bid.provider,
-            stats.difference, lacking, unmoderated,
+            response.id, difference, lacking, unmoderated,
             where=bid.tender.in_(tender_ids) & (bid.state == 'submitted')
-            & (lacking | unmoderated),
-            order_by=[bid.id, criterion.sequence, criterion.id]))
-    return cursor.fetchall()
+            & (criterion.method == 'scored'),
+            group_by=[response.id],
+            having=lacking | unmoderated))
+    rows = cursor.fetchall()
+    if not rows:
+        return []
+    names = answer_names([r[0] for r in rows])
+    return [(id_,) + names[id_][:3] + (difference, lacking, moderation)
+        for id_, difference, lacking, moderation in sorted(
+            rows, key=lambda r: names[r[0]][-1])]
+
+
+def answer_names(response_ids):
+    """Return {answer id: (tender, criterion name, provider, order)} of
+    the answers, order sorting them as the bids and the criteria"""
+    _, _, _, criterion, bid, response, _ = evaluation_tables()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*response.join(bid, condition=response.bid == bid.id
+            ).join(criterion, condition=response.criterion == criterion.id
+            ).select(response.id, bid.tender, criterion.name, bid.provider,
+            bid.id, Coalesce(criterion.sequence, 2 ** 31 - 1), criterion.id,
+            where=fields.SQL_OPERATORS['in'](response.id, response_ids)))
+    return {id_: (tender, name, provider, tuple(order))
+        for id_, tender, name, provider, *order in cursor}
 
 
 def unscored_answers(tender_ids):
@@ -501,21 +521,6 @@ def unscored_answers(tender_ids):
             & ~Exists(score.select(score.id,
                     where=score.response == response.id))))
     return [id_ for id_, in cursor]
-
-
-def score_stats(tender_ids):
-    """Return the query of the number of scores and their spread of each
-    scored answer of the tenders: the scores of other tenders are not
-    read"""
-    _, _, _, criterion, _, response, score = evaluation_tables()
-    return score.join(response, condition=score.response == response.id
-        ).join(criterion, condition=response.criterion == criterion.id
-        ).select(score.response.as_('response'),
-        Count(score.id).as_('count'),
-        (Max(score.score) - Min(score.score)).as_('difference'),
-        where=criterion.tender.in_(tender_ids)
-        & (criterion.method == 'scored'),
-        group_by=score.response)
 
 
 def missing_scores(tender_ids, responses):
