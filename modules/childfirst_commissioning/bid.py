@@ -5,9 +5,9 @@
 through a gate, ranked once evaluated."""
 import datetime as dt
 
-from sql import Cast, Column, Values
+from sql import Cast, Column, Literal, Select, Values
 from sql.aggregate import Count
-from sql.functions import CurrentTimestamp
+from sql.functions import CurrentTimestamp, Function
 from sql.operators import Equal
 
 from trytond import backend
@@ -55,6 +55,12 @@ BID_BUTTONS = [
     ('submit', ['draft'], 'tryton-forward'),
     ('withdraw', ['submitted'], 'tryton-back'),
     ]
+
+
+class Unnest(Function):
+    "The rows of arrays of PostgreSQL"
+    __slots__ = ()
+    _function = 'UNNEST'
 
 
 class Bid(
@@ -348,12 +354,9 @@ class Bid(
         transaction = Transaction()
         table = cls.__table__()
         cursor = transaction.connection.cursor()
-        formats = [cls._fields[n].sql_format for n in RANKING_FIELDS]
         ids = [i for i in map(int, bids) if i in ranking]
         for sub_ids in grouped_slice(ids, RANKING_CHUNK):
-            values = Values([[id_] + [f(ranking[id_][n])
-                        for n, f in zip(RANKING_FIELDS, formats)]
-                    for id_ in sub_ids])
+            values = cls._ranking_values(list(sub_ids), ranking)
             cursor.execute(*table.update(
                     [Column(table, n) for n in RANKING_FIELDS]
                     + [table.write_uid, table.write_date],
@@ -362,6 +365,21 @@ class Bid(
                     + [transaction.user, CurrentTimestamp()],
                     from_=[values],
                     where=table.id == Column(values, 'column1')))
+
+    @classmethod
+    def _ranking_values(cls, ids, ranking):
+        """Return the rows (id, values of RANKING_FIELDS) of the bids as a
+        table of columns column1, column2...: on PostgreSQL, one array per
+        column (a handful of parameters, not one per value)"""
+        fields_ = [cls._fields[n] for n in RANKING_FIELDS]
+        columns = [ids] + [[f.sql_format(ranking[i][f.name]) for i in ids]
+            for f in fields_]
+        if backend.name != 'postgresql':
+            return Values([list(row) for row in zip(*columns)])
+        types = ['INTEGER'] + [f.sql_type().base for f in fields_]
+        return Select([
+                Unnest(Cast(Literal(c), '%s[]' % t)).as_('column%s' % i)
+                for i, (c, t) in enumerate(zip(columns, types), 1)])
 
     @classmethod
     def store_ranking(cls, ranking):

@@ -357,7 +357,7 @@ def test_unscored_response_below_minimum(in_evaluation):
 
 
 def test_store_ranking_statements(in_evaluation):
-    """The ranking is stored in one UPDATE of the bids from the list of
+    """The ranking is stored in one UPDATE of the bids from a list of
     values, whatever the number of bids, with the write date and user, and
     kept in the bid history"""
     pool = Pool()
@@ -370,7 +370,8 @@ def test_store_ranking_statements(in_evaluation):
     updates = [q for q in map(str, queries)
         if q.startswith('UPDATE "commissioning_bid"')]
     assert len(updates) == 1
-    assert 'FROM (VALUES' in updates[0]
+    # A list of values; on PostgreSQL an array per column
+    assert 'FROM (VALUES' in updates[0] or 'UNNEST(' in updates[0]
     b = Bid(ex.bids['B'].id)
     assert (b.rank, b.eligible) == (1, True)
     assert b.write_date and b.write_uid.id == Transaction().user
