@@ -73,6 +73,18 @@ def test_officer_reads_tenders(server):
         assert states.get(name) == state, (name, states)
 
 
+def test_demo_users_uk_english(server):
+    """Every demo user works in UK English: the client shows dates day
+    first"""
+    for login in ['admin', 'officer', 'finance', 'evaluator', 'provider']:
+        response = server.call(server.session(login),
+            'model.res.user.get_preferences', False, {})
+        assert 'result' in response, (login, response)
+        preferences = response['result']
+        assert preferences['language'] == 'en_GB', login
+        assert preferences['locale']['date'] == '%d/%m/%Y', login
+
+
 def test_wrong_password_refused(server):
     response = server.rpc(
         '%s/rpc/' % server.database, 'common.db.login',

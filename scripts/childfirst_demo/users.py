@@ -87,9 +87,16 @@ def create_company(session):
     if company not in admin.companies:
         admin.companies.append(Company(company.id))
     admin.company = Company(company.id)
+    admin.language = uk_english(session)
     admin.save()
     session.config()._context = User.get_preferences(True, {})
     return company
+
+
+def uk_english(session):
+    "Return UK English, the language of the module: dates day first"
+    Lang = session.model('ir.lang')
+    return Lang(session.xml_id(MODULE, 'lang_en_gb'))
 
 
 def provider_parties(session):
@@ -122,6 +129,7 @@ def create_users(session, company, parties, passwords):
                 continue
         else:
             user = User(login=login, name=name)
+            user.language = uk_english(session)
             user.groups.append(Group(session.xml_id(MODULE, group)))
             user.companies.append(Company(company.id))
             user.company = Company(company.id)

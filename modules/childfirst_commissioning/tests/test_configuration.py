@@ -54,3 +54,28 @@ def test_load_criteria_twice(company):
     kpis = criterion(tender, "Diverting from stigma").kpi_templates
     assert len(kpis) == 2
     assert kpis[0].tenet == 'diversion'
+
+
+def test_uk_english(company):
+    """The module sets up UK English: dates day first, pounds, the texts of
+    English; a user may choose it"""
+    import datetime as dt
+
+    from trytond.i18n import gettext
+    from trytond.transaction import Transaction
+    pool = Pool()
+    Lang = pool.get('ir.lang')
+    User = pool.get('res.user')
+    Currency = pool.get('currency.currency')
+    lang, = Lang.search([('code', '=', 'en_GB')])
+    assert (lang.parent, lang.translatable) == ('en', True)
+    assert lang.strftime(dt.date(2026, 3, 31)) == '31/03/2026'
+    pound, = Currency.create([{'name': "Pound", 'code': 'XGB',
+                'symbol': "£", 'digits': 2}])
+    assert lang.currency(
+        Decimal('1234.5'), pound, grouping=True) == '£1,234.50'
+    user, = User.create([{'name': "UK", 'login': 'uk',
+                'language': lang.id}])
+    with Transaction().set_context(language='en_GB'):
+        assert gettext('childfirst_commissioning.msg_report_summary_file',
+            bid="B", ext='pdf') == "Assessment summary - B.pdf"
