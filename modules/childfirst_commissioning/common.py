@@ -6,6 +6,7 @@ for numbers."""
 from decimal import Decimal
 
 from sql import Cast
+from sql.conditionals import Coalesce
 
 from trytond import backend
 from trytond.model import fields
@@ -43,6 +44,11 @@ def numeric(column):
         # SQLite stores Decimal as bytes
         return Cast(column, 'NUMERIC')
     return column
+
+
+def last_nulls(sequence):
+    "Return the sequence column that orders the rows without one last"
+    return Coalesce(sequence, 2 ** 31 - 1)
 
 
 def number(value):

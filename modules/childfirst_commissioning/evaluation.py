@@ -16,6 +16,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .access import AccessMixin
+from .common import last_nulls
 from .exceptions import LockedError, RelationError, ScoreError
 from .gate import check, checklist_text, message
 from .validation import InputMixin
@@ -500,7 +501,7 @@ def answer_names(response_ids):
     cursor.execute(*response.join(bid, condition=response.bid == bid.id
             ).join(criterion, condition=response.criterion == criterion.id
             ).select(response.id, bid.tender, criterion.name, bid.provider,
-            bid.id, Coalesce(criterion.sequence, 2 ** 31 - 1), criterion.id,
+            bid.id, last_nulls(criterion.sequence), criterion.id,
             where=fields.SQL_OPERATORS['in'](response.id, response_ids)))
     return {id_: (tender, name, provider, tuple(order))
         for id_, tender, name, provider, *order in cursor}

@@ -19,7 +19,7 @@ from trytond.model import fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from .common import CENT, numeric, quantize, to_decimal
+from .common import CENT, last_nulls, numeric, quantize, to_decimal
 from .gate import message
 
 RANKING_FIELDS = [
@@ -188,11 +188,6 @@ def response_failures(tender_ids, below, reasons):
                     'msg_exclusion_minimum', criterion=name,
                     score=quantize(value or 0), minimum=quantize(minimum)))
     return result
-
-
-def last_nulls(sequence):
-    "Return the sequence that orders criteria without one last"
-    return Coalesce(sequence, 2 ** 31 - 1)
 
 
 def failed_answers(tender_ids):
