@@ -24,8 +24,8 @@ from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
 from .common import add_workflow
 from .exceptions import (
-    BidSubmissionError, BidValidationError, LockedError, RelationError,
-    WithdrawError)
+    BidSubmissionError, BidValidationError, CommissioningWarning, LockedError,
+    RelationError, WithdrawError)
 from .gate import check, check_gate, checklist_text, message
 from .ranking import RANKING_FIELDS
 from .states import BID_STATES, DEAD_STATES, LIVE_STATES, TENDER_STATES
@@ -68,6 +68,7 @@ class Bid(
         ModelView):
     __name__ = 'commissioning.bid'
     __string__ = "Bid"
+    _collaboration_none_message = 'msg_bid_check_evidence_none'
     _history = True
     _states = {
         'readonly': Eval('state') != 'draft',
@@ -473,7 +474,19 @@ class Bid(
         for bid in bids:
             check_gate(BidSubmissionError, 'msg_bid_submission_gate',
                 bid.submission_checks(now), bid=bid.rec_name)
+        cls.confirm_submission(bids)
         cls.write(bids, {'submitted_at': now})
+
+    @classmethod
+    def confirm_submission(cls, bids):
+        """Ask the bidder to confirm the submission of bids that pass every
+        check: the client's warning dialog comes after the checks"""
+        Warning = Pool().get('res.user.warning')
+        key = Warning.format('bid_submit', bids)
+        if Warning.check(key):
+            raise CommissioningWarning(key, message(
+                    'msg_bid_submit_confirm',
+                    bids=", ".join(b.rec_name for b in bids)))
 
     @classmethod
     @ModelView.button

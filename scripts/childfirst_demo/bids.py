@@ -83,7 +83,13 @@ def submit_bid(session, login, tender, price):
             "shaped our plan." % (organisation, response.criterion.name))
     tenders.collaboration(bid.collaborations, today)
     bid.save()
-    bid.click('submit')
+    # The bidder confirms, as in the client's warning dialog
+    config = session.config(login)
+    config.skip_warning = True
+    try:
+        bid.click('submit')
+    finally:
+        config.skip_warning = False
     return bid
 
 
