@@ -124,6 +124,56 @@ def test_provider_cannot_read_drafts(server):
         "the provider read a draft tender: %s" % response)
 
 
+def rpc_date(value):
+    "Return the date or datetime of a JSON-RPC value"
+    import datetime as dt
+    if not value:
+        return None
+    fields_ = ['year', 'month', 'day']
+    if value['__class__'] == 'datetime':
+        fields_ += ['hour', 'minute', 'second']
+        return dt.datetime(*(value[f] for f in fields_))
+    return dt.date(*(value[f] for f in fields_))
+
+
+def test_demo_dates_agree(server):
+    """The demo's dates tell one story: each tender published before its
+    deadline and closed after it, every bid submitted before it, the
+    contracted tender awarded before its contract started"""
+    auth = server.session('officer')
+    tenders = server.call(auth, 'model.commissioning.tender.search_read',
+        [], 0, None, None, ['name', 'published_at', 'submission_deadline',
+            'closed_at', 'award_date', 'standstill_end', 'contract_start',
+            'contract_end', 'contract.start_date', 'contract.end_date'],
+        {})['result']
+    bids = server.call(auth, 'model.commissioning.bid.search_read',
+        [('submitted_at', '!=', None)], 0, None, None,
+        ['tender', 'submitted_at'], {})['result']
+    assert bids
+    deadlines = {}
+    for tender in tenders:
+        name = tender['name']
+        published = rpc_date(tender['published_at'])
+        deadline = rpc_date(tender['submission_deadline'])
+        closed = rpc_date(tender['closed_at'])
+        deadlines[tender['id']] = deadline
+        if published:
+            assert published < deadline, name
+        if closed:
+            assert deadline <= closed, name
+        if tender['award_date']:
+            assert closed.date() < rpc_date(tender['award_date']), name
+            assert rpc_date(tender['standstill_end']) < rpc_date(
+                tender['contract_start']), name
+        if tender['contract.']:
+            assert rpc_date(tender['contract_start']) == rpc_date(
+                tender['contract.']['start_date']), name
+            assert rpc_date(tender['contract_end']) == rpc_date(
+                tender['contract.']['end_date']), name
+    for bid in bids:
+        assert rpc_date(bid['submitted_at']) <= deadlines[bid['tender']]
+
+
 def test_providers_see_own_bids(server):
     """Each demo provider reads its own bids and their results, and none of
     another organisation's"""

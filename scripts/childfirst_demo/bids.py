@@ -97,8 +97,12 @@ def close(session, tender):
     """Move the submission deadline of the tender to yesterday, the demo's
     stand-in for the weeks a real tender stays open, and close it as the
     officer; return the closed tender"""
+    deadline = (dt.datetime.now() - dt.timedelta(days=1)).replace(
+        microsecond=0)
     session.move_tender_dates(tender.id,
-        submission_deadline=dt.datetime.now() - dt.timedelta(days=1))
+        published_at=deadline - dt.timedelta(days=30),
+        submission_deadline=deadline,
+        bids=deadline - dt.timedelta(days=2))
     Tender = session.model('commissioning.tender', 'officer')
     tender = Tender(tender.id)
     tender.click('close')
