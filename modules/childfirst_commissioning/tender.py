@@ -595,9 +595,14 @@ class Tender(
     @classmethod
     def send_assessment_summaries(cls, tenders):
         """Attach to each assessed bid of the awarded tenders its
-        assessment summary, for its bidder (run from the queue)"""
-        report_assessment.attach_summaries([b for t in tenders
-                for b in t.bids if b.state in ASSESSED_STATES])
+        assessment summary, for its bidder (run from the queue, in the
+        language of the approver who pushed it)"""
+        User = Pool().get('res.user')
+        language = User(Transaction().user).language
+        with Transaction().set_context(
+                language=language.code if language else None):
+            report_assessment.attach_summaries([b for t in tenders
+                    for b in t.bids if b.state in ASSESSED_STATES])
 
     @classmethod
     @ModelView.button
