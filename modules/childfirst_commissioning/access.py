@@ -176,17 +176,13 @@ def _checked():
 
 
 class ResourceExportMixin:
-    "Attachments and notes are exported only when they can be read"
+    "Notes are exported only when they can be read"
     __slots__ = ()
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):
         cls.check_access([r.id for r in records], mode='read')
         return super().export_data(records, fields_names, header=header)
-
-
-class Attachment(ResourceExportMixin, metaclass=PoolMeta):
-    __name__ = 'ir.attachment'
 
 
 class Note(ResourceExportMixin, metaclass=PoolMeta):
