@@ -28,7 +28,7 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, check_access, without_check_access
 
-from .access import check_export
+from .access import ResourceExportMixin
 from .common import number
 from .exceptions import InputError, InputRangeError, LockedError
 from .gate import message
@@ -99,22 +99,8 @@ def _megabytes(size):
     return number(Decimal(math.ceil(size * 10 / MB)) / 10)
 
 
-class Attachment(metaclass=PoolMeta):
+class Attachment(ResourceExportMixin, metaclass=PoolMeta):
     __name__ = 'ir.attachment'
-
-    @classmethod
-    def export_data(cls, records, fields_names, header=False):
-        """Export only the attachments the user may read, and through their
-        resource only the records the user may read, as for the module's
-        own records"""
-        if not _checked():
-            return super().export_data(records, fields_names, header=header)
-        ids = [r.id for r in records]
-        cls.check_access(ids, mode='read')
-        check_export(cls, ids, [f.split('/') for f in fields_names])
-        with Transaction().set_context(_export_rules=True):
-            return super().export_data(
-                cls.browse(ids), fields_names, header=header)
 
     @classmethod
     def create(cls, vlist):

@@ -233,6 +233,7 @@ def test_bid_documents_sealed_until_close(
     pool = Pool()
     Attachment = pool.get('ir.attachment')
     Bid = pool.get('commissioning.bid')
+    Note = pool.get('ir.note')
     Tender = pool.get('commissioning.tender')
     (party, user), (_, other) = bidders
     bid = bid_on(published, user, 240000)
@@ -241,6 +242,8 @@ def test_bid_documents_sealed_until_close(
         method = attach(bid, "method statement.pdf")
         Bid.submit([bid])
     specification = attach(published)
+    note, = Note.create([{
+                'resource': str(published), 'message': "Clarification"}])
     _, users = add_evaluators(
         published, {c.name: c for c in published.criteria})
     sealed = [
@@ -252,12 +255,14 @@ def test_bid_documents_sealed_until_close(
             assert_unseen(method, bid, sealed)
             # Refused for access, before the bid's state is named
             assert_changes_refused(bid, method, AccessError, "not allowed")
-            # The tender's documents lead to no sealed bid
-            exported = Attachment.export_data([specification], [
-                    'resource/bids/price', 'resource/bids/provider'])
-            values = [v for row in exported for v in row]
-            assert 240000 not in values, values
-            assert party.rec_name not in values, values
+            # The tender's documents and notes lead to no sealed bid
+            for Model, record in [
+                    (Attachment, specification), (Note, note)]:
+                exported = Model.export_data([record], [
+                        'resource/bids/price', 'resource/bids/provider'])
+                values = [v for row in exported for v in row]
+                assert 240000 not in values, values
+                assert party.rec_name not in values, values
     with as_user(user):
         assert_seen(method, bid)
         # Through its own document the bidder reaches no other bid
