@@ -16,7 +16,10 @@ own bids and returns). On top of that, for a user's calls:
   that they are kept as they were, for audit;
 - a return's evidence is its provider's: the officer reads it;
 - the records of commissioning take files, not links, of the types and up
-  to the size of the configuration.
+  to the size of the configuration: checked on a document whose file,
+  name, type or record changes, before the file is stored;
+- an export through a document's resource reaches only what the user may
+  read (access.ResourceExportMixin).
 
 The server's own documents (the assessment summaries attached to bids at
 the award) are not a user's and pass."""
@@ -43,8 +46,10 @@ EDITABLE = {
     }
 # The records whose documents only their provider's users change
 PROVIDERS_OWN = {'commissioning.monitoring.return'}
-# The records the limits of the configuration apply to
+# The records the limits of the configuration apply to, and the fields of
+# a document they check
 MODULE_PREFIX = 'commissioning.'
+LIMITED = {'resource', 'name', 'type', 'data'}
 MB = 1024 * 1024
 
 
@@ -125,14 +130,15 @@ class Attachment(ResourceExportMixin, metaclass=PoolMeta):
     def _document_rows(cls, attachments, values=None):
         """Return the rows (resource, name, type and size of data) of the
         attachments as they are, and as they will be once values are
-        written (none for a delete)"""
+        written: none for a delete or a write that changes none of them"""
         ids = [a.id for a in attachments]
         names = ['resource', 'name', 'type']
-        if values is not None and 'data' not in values:
+        limited = values is not None and bool(set(values) & LIMITED)
+        if limited and 'data' not in values:
             names.append('data')
         with Transaction().set_context({cls.__name__ + '.data': 'size'}):
             before = cls.read(ids, names)
-        if values is None:
+        if not limited:
             return before, []
         after = []
         for row in before:

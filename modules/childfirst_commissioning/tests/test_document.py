@@ -303,6 +303,7 @@ def test_return_evidence(
         assert_unseen(forum, record, [[
                     ('resource.contract', '=', active_contract.id,
                         'commissioning.monitoring.return')]])
+        assert_changes_refused(record, forum, AccessError, "not allowed")
     record = fill_return(provider, record)
     with as_user(provider):
         Return.submit([record])
@@ -349,7 +350,9 @@ def test_document_size(officer):
         assert Attachment(report.id).data_size == 2 * MB
     set_limits(document_size_max=1)
     with as_user(officer):
-        # A rename keeps the stored size in view
+        # The limits apply to a document whose file, name, type or record
+        # changes; its description changes freely
+        Attachment.write([report], {'description': "Last year's report"})
         with pytest.raises(InputError):
             Attachment.write([report], {'name': "report.pdf"})
         Attachment.write([report], {'data': b"0" * MB, 'name': "report.pdf"})
@@ -417,11 +420,19 @@ def test_moving_document(officer, published, bidders):
     fixed"""
     Attachment = Pool().get('ir.attachment')
     draft = draft_tender(officer)
+    published_specification = attach(published)
     with as_user(officer):
         specification = attach(draft)
         with pytest.raises(LockedError):
             Attachment.write([specification], {'resource': str(published)})
-    assert documents_of(draft) == ["specification.pdf"]
+        with pytest.raises(LockedError):
+            Attachment.write(
+                [published_specification], {'resource': str(draft)})
+        other = draft_tender(officer)
+        Attachment.write([specification], {'resource': str(other)})
+    assert documents_of(draft) == []
+    assert documents_of(other) == ["specification.pdf"]
+    assert documents_of(published) == ["specification.pdf"]
 
 
 def test_server_documents_pass(published, bidders):
