@@ -445,3 +445,43 @@ def test_web_client_contract(server, tmp_path):
         assert not script_errors(driver)
     finally:
         driver.quit()
+
+
+def test_documents(server):
+    """The provider reads the published tender's specification and its own
+    bids' method statements over RPC, never another bidder's, nor the
+    specification of a tender not yet published"""
+    published = "Youth Diversion and Prevention Service 2026-2029"
+    provider = server.login('provider')
+    response = server.call(
+        provider, 'model.ir.attachment.search_read',
+        [('resource', 'like', 'commissioning.tender,%')], 0, None, None,
+        ['name', 'data'], {})
+    assert 'result' in response, response
+    documents = {r['name']: r['data'] for r in response['result']}
+    data = documents["Service specification - %s.pdf" % published]
+    assert data.startswith(b'%PDF-')
+    assert not any(name.endswith(
+                "%s.pdf" % DRAFT_TENDER) or "Mentoring" in name
+        for name in documents), documents
+
+    response = server.call(
+        provider, 'model.ir.attachment.search_read',
+        [('resource', 'like', 'commissioning.bid,%')], 0, None, None,
+        ['name'], {})
+    names = {r['name'] for r in response['result']}
+    assert "Method statement - Northside Youth Trust.pdf" in names, names
+    assert not any("Riverside" in n or "Eastgate" in n for n in names), names
+
+    # Another bidder's, which the officer reads once the tender closed
+    officer = server.login('officer')
+    response = server.call(
+        officer, 'model.ir.attachment.search_read',
+        [('resource', 'like', 'commissioning.bid,%'),
+            ('name', 'like', '%Riverside%')], 0, None, None, ['name'], {})
+    other = [r['id'] for r in response['result']]
+    assert other, response
+    response = server.call(
+        provider, 'model.ir.attachment.read', other, ['name', 'data'], {})
+    assert not response.get('result'), (
+        "the provider read another bidder's document: %s" % response)

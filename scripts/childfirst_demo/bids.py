@@ -7,7 +7,7 @@ tender once the deadline (moved into the past) has passed"""
 import datetime as dt
 from decimal import Decimal
 
-from . import tenders
+from . import documents, tenders
 from .users import PROVIDERS
 
 # The tenders that receive bids and go through evaluation. The bids are
@@ -83,6 +83,7 @@ def submit_bid(session, login, tender, price):
             "shaped our plan." % (organisation, response.criterion.name))
     tenders.collaboration(bid.collaborations, today)
     bid.save()
+    documents.state_method(session, login, organisation, bid)
     # The bidder confirms, as in the client's warning dialog
     config = session.config(login)
     config.skip_warning = True

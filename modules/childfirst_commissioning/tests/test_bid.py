@@ -410,12 +410,14 @@ def test_sealed_until_close(
     Tender = pool.get('commissioning.tender')
     Attachment = pool.get('ir.attachment')
     (party, user), (_, user2) = bidders
-    bid = submitted_bid(published, user)
+    bid = new_bid(published, user)
     with as_user(user):
-        assert Bid.read([bid.id], ['price'])[0]['price'] == Decimal('240000')
+        # Documents are attached while the bid is a draft
         attachment, = Attachment.create([{
                     'resource': str(bid), 'name': "method.txt",
                     'data': b"our method"}])
+        Bid.submit([bid])
+        assert Bid.read([bid.id], ['price'])[0]['price'] == Decimal('240000')
     for reader in [officer, finance, evaluator, user2]:
         with as_user(reader):
             assert_sealed(published, bid, party, attachment)
