@@ -416,7 +416,7 @@ def test_sealed_until_close(
         attachment, = Attachment.create([{
                     'resource': str(bid), 'name': "method.txt",
                     'data': b"our method"}])
-        Bid.submit([bid])
+        submit_bids([bid])
         assert Bid.read([bid.id], ['price'])[0]['price'] == Decimal('240000')
     for reader in [officer, finance, evaluator, user2]:
         with as_user(reader):

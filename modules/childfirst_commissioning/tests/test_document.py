@@ -13,7 +13,8 @@ from trytond.cache import Cache
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     InputError, LockedError, add_evaluators, as_user, bid_on, count_queries,
-    fill_return, first_return, make_provider, make_tender, set_deadline)
+    fill_return, first_return, make_provider, make_tender, set_deadline,
+    submit_bids)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -197,7 +198,6 @@ def test_bid_documents_draft_then_sealed(published, bidders):
     once submitted they are sealed with it"""
     pool = Pool()
     Attachment = pool.get('ir.attachment')
-    Bid = pool.get('commissioning.bid')
     (_, user), _ = bidders
     bid = bid_on(published, user, 240000)
     with as_user(user):
@@ -206,7 +206,7 @@ def test_bid_documents_draft_then_sealed(published, bidders):
         Attachment.write([method], {'name': "method statement.pdf"})
         Attachment.write([method], {'data': PDF})
         Attachment.delete([policy])
-        Bid.submit([bid])
+        submit_bids([bid])
         assert_changes_refused(bid, method, LockedError, "is Submitted")
         assert_seen(method, bid)
     assert documents_of(bid) == ["method statement.pdf"]
@@ -219,7 +219,7 @@ def test_bid_documents_kept_for_audit(published, bidders):
     bid = bid_on(published, user, 240000)
     with as_user(user):
         method = attach(bid, "method statement.pdf")
-        Bid.submit([bid])
+        submit_bids([bid])
         Bid.withdraw([Bid(bid.id)])
         assert_changes_refused(bid, method, LockedError, "is Withdrawn")
         assert_seen(method, bid)
@@ -232,7 +232,6 @@ def test_bid_documents_sealed_until_close(
     another provider never"""
     pool = Pool()
     Attachment = pool.get('ir.attachment')
-    Bid = pool.get('commissioning.bid')
     Note = pool.get('ir.note')
     Tender = pool.get('commissioning.tender')
     (party, user), (_, other) = bidders
@@ -240,7 +239,7 @@ def test_bid_documents_sealed_until_close(
     bid_on(published, other, 200000)
     with as_user(user):
         method = attach(bid, "method statement.pdf")
-        Bid.submit([bid])
+        submit_bids([bid])
     specification = attach(published)
     note, = Note.create([{
                 'resource': str(published), 'message': "Clarification"}])
@@ -437,11 +436,10 @@ def test_moving_document(officer, published, bidders):
 
 def test_server_documents_pass(published, bidders):
     "The server's own documents (the award's summaries) are not a user's"
-    Bid = Pool().get('commissioning.bid')
     (_, user), _ = bidders
     bid = bid_on(published, user, 240000)
     with as_user(user):
-        Bid.submit([bid])
+        submit_bids([bid])
     attach(bid, "assessment summary.pdf")
     assert documents_of(bid) == ["assessment summary.pdf"]
 
