@@ -24,9 +24,9 @@ from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
 from .common import add_workflow
 from .exceptions import (
-    BidSubmissionError, BidValidationError, CommissioningWarning, LockedError,
-    RelationError, WithdrawError)
-from .gate import check, check_gate, checklist_text, message
+    BidSubmissionError, BidValidationError, LockedError, RelationError,
+    WithdrawError)
+from .gate import check, check_gate, checklist_text, confirm, message
 from .ranking import RANKING_FIELDS
 from .states import BID_STATES, DEAD_STATES, LIVE_STATES, TENDER_STATES
 from .validation import InputMixin
@@ -496,19 +496,9 @@ class Bid(
         for bid in bids:
             check_gate(BidSubmissionError, 'msg_bid_submission_gate',
                 bid.submission_checks(now), bid=bid.rec_name)
-        cls.confirm_submission(bids)
+        confirm('msg_bid_submit_confirm', bids,
+            bids=", ".join(b.rec_name for b in bids))
         cls.write(bids, {'submitted_at': now})
-
-    @classmethod
-    def confirm_submission(cls, bids):
-        """Ask the bidder to confirm the submission of bids that pass every
-        check: the client's warning dialog comes after the checks"""
-        Warning = Pool().get('res.user.warning')
-        key = Warning.format('bid_submit', bids)
-        if Warning.check(key):
-            raise CommissioningWarning(key, message(
-                    'msg_bid_submit_confirm',
-                    bids=", ".join(b.rec_name for b in bids)))
 
     @classmethod
     @ModelView.button
@@ -520,6 +510,8 @@ class Bid(
             check_gate(WithdrawError, 'msg_bid_withdraw_gate', [
                     check('msg_bid_label_withdrawable', failures)],
                 bid=bid.rec_name)
+        confirm('msg_bid_withdraw_confirm', bids,
+            bids=", ".join(b.rec_name for b in bids))
 
     @classmethod
     @Workflow.transition('void')

@@ -24,7 +24,7 @@ from .exceptions import (
     ApprovalError, AwardError, CloseError, ContractError, EvaluationError,
     LockedError, PublishError, TenderDesignError, TenderValidationError)
 from .gate import (
-    check, check_gate, check_gates, checklist_text, message, passed)
+    check, check_gate, check_gates, checklist_text, confirm, message, passed)
 from .states import (
     ASSESSED_STATES, ASSIGNMENT_STATES, CANCELLABLE_STATES, EVALUATED_STATES,
     OPEN_STATES, REJECTABLE_STATES, TENDER_GROUPS, TENDER_STATES)
@@ -505,6 +505,8 @@ class Tender(
         check_gates(
             CloseError, 'msg_tender_close_gate', tenders,
             'close_checks', 'tender')
+        confirm('msg_tender_close_confirm', tenders,
+            tenders=", ".join(t.rec_name for t in tenders))
         Bid.void(Bid.search([
                     ('tender', 'in', [t.id for t in tenders]),
                     ('state', '=', 'draft'),
@@ -514,10 +516,11 @@ class Tender(
     @classmethod
     def close_overdue(cls):
         "Close the published tenders whose deadline has passed"
-        cls.close(cls.search([
-                    ('state', '=', 'published'),
-                    ('submission_deadline', '<=', dt.datetime.now()),
-                    ]))
+        with Transaction().set_context(_skip_warnings=True):
+            cls.close(cls.search([
+                        ('state', '=', 'published'),
+                        ('submission_deadline', '<=', dt.datetime.now()),
+                        ]))
 
     @classmethod
     @ModelView.button

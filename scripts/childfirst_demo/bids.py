@@ -106,5 +106,11 @@ def close(session, tender):
         bids=deadline - dt.timedelta(days=2))
     Tender = session.model('commissioning.tender', 'officer')
     tender = Tender(tender.id)
-    tender.click('close')
+    # The officer confirms, as in the client's warning dialog
+    config = session.config('officer')
+    config.skip_warning = True
+    try:
+        tender.click('close')
+    finally:
+        config.skip_warning = False
     return tender

@@ -10,8 +10,8 @@ import pytest
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     BidSubmissionError, CloseError, CommissioningWarning, LockedError,
-    WithdrawError, as_user, assert_writes_refused, complete_bid, make_tender,
-    set_deadline, submit_bids)
+    WithdrawError, as_user, assert_writes_refused, complete_bid, confirmed,
+    make_tender, set_deadline, submit_bids)
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
@@ -163,7 +163,7 @@ def test_one_live_bid(published, bidders):
     with as_user(user):
         bid = complete_bid(Bid(bid.id))
         submit_bids([bid])
-        Bid.withdraw([bid])
+        confirmed('withdraw', [bid])
         # Withdrawn, the organisation may bid again
         second, = Bid.create([{'tender': published.id}])
         assert second.state == 'draft'
@@ -267,7 +267,7 @@ def test_withdraw_deadline(published, bidders):
     bid = submitted_bid(published, user)
     bid2 = submitted_bid(published, user2)
     with as_user(user2):
-        Bid.withdraw([bid2])
+        confirmed('withdraw', [bid2])
         assert Bid(bid2.id).state == 'withdrawn'
     pass_deadline(published)
     with as_user(user):
@@ -292,7 +292,7 @@ def test_close(published, officer, bidders):
     assert Tender(published.id).state == 'published'
     pass_deadline(published)
     with as_user(officer):
-        Tender.close([Tender(published.id)])
+        confirmed('close', [Tender(published.id)])
     tender = Tender(published.id)
     assert tender.state == 'closed'
     assert tender.closed_at
@@ -433,7 +433,30 @@ def test_sealed_until_close(
                 ]) == [attachment]
     pass_deadline(published)
     with as_user(officer):
-        Tender.close([Tender(published.id)])
+        confirmed('close', [Tender(published.id)])
         assert Bid.read([bid.id], ['price'])[0]['price'] == Decimal('240000')
         assert Bid.search([('price', '>', 0)]) == [bid]
         assert len(Response.search([])) == len(published.criteria)
+
+
+def test_confirmation_after_checks(published, bidders, officer):
+    """Withdrawing a bid and closing a tender ask for confirmation once
+    their checks pass, and change nothing until confirmed"""
+    pool = Pool()
+    Bid = pool.get('commissioning.bid')
+    Tender = pool.get('commissioning.tender')
+    (_, user), _ = bidders
+    bid = submitted_bid(published, user)
+    with as_user(user):
+        with pytest.raises(CommissioningWarning) as info:
+            Bid.withdraw([Bid(bid.id)])
+        assert "Withdraw bid" in info.value.message
+        assert Bid(bid.id).state == 'submitted'
+    pass_deadline(published)
+    with as_user(officer):
+        with pytest.raises(CommissioningWarning) as info:
+            Tender.close([Tender(published.id)])
+        assert published.rec_name in info.value.message
+        assert Tender(published.id).state == 'published'
+        confirmed('close', [Tender(published.id)])
+        assert Tender(published.id).state == 'closed'

@@ -12,9 +12,9 @@ import pytest
 from trytond.cache import Cache
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    InputError, LockedError, add_evaluators, as_user, bid_on, count_queries,
-    fill_return, first_return, make_provider, make_tender, set_deadline,
-    submit_bids)
+    InputError, LockedError, add_evaluators, as_user, bid_on, confirmed,
+    count_queries, fill_return, first_return, make_provider, make_tender,
+    set_deadline, submit_bids)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -220,7 +220,7 @@ def test_bid_documents_kept_for_audit(published, bidders):
     with as_user(user):
         method = attach(bid, "method statement.pdf")
         submit_bids([bid])
-        Bid.withdraw([Bid(bid.id)])
+        confirmed('withdraw', [Bid(bid.id)])
         assert_changes_refused(bid, method, LockedError, "is Withdrawn")
         assert_seen(method, bid)
 
@@ -269,7 +269,7 @@ def test_bid_documents_sealed_until_close(
                 'resource/tender/bids/price']) == [[240000]]
     set_deadline(published, dt.datetime.now() - dt.timedelta(minutes=1))
     with as_user(officer):
-        Tender.close([Tender(published.id)])
+        confirmed('close', [Tender(published.id)])
     for reader in [officer, finance, users['panel']]:
         with as_user(reader):
             assert_seen(method, bid)

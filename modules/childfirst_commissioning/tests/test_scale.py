@@ -13,6 +13,7 @@ import time
 from collections import namedtuple
 from contextlib import contextmanager, nullcontext
 from decimal import Decimal
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -20,9 +21,9 @@ from sql import Column
 
 from trytond.cache import Cache
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    CommissioningWarning, as_user, complete_collaboration, count_queries,
-    draft_contract, fill_return, make_provider, make_tender, make_user,
-    rolled_back, score_all, submit_bids)
+    CommissioningWarning, as_user, complete_collaboration, confirmed,
+    count_queries, draft_contract, fill_return, make_provider, make_tender,
+    make_user, rolled_back, score_all, submit_bids)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -366,7 +367,8 @@ def evaluation(people, size):
     bids = submitted_bids(people.provider, records)
     draft_bids(people.other_provider, records)
     pass_deadlines(records)
-    yield Step("Close tenders", people.officer, Tender.close, fresh(records))
+    yield Step("Close tenders", people.officer,
+        partial(confirmed, 'close'), fresh(records))
     evaluators = assign_evaluator(people.evaluator, fresh(records))
     yield Step("Declare no conflict", people.evaluator,
         Evaluator.declare_no_conflict, fresh(evaluators))
