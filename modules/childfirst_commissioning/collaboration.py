@@ -7,6 +7,7 @@ from trytond.pool import Pool
 
 from .access import AccessMixin
 from .exceptions import CollaborationValidationError
+from .gate import message
 from .validation import COUNT_MAX, InputMixin, check_ranges
 
 METHODS = [
@@ -146,9 +147,8 @@ class Collaboration(InputMixin, AccessMixin, ModelSQL, ModelView):
                         'childfirst_commissioning.msg_collaboration_count',
                         count=record.children_count))
             if record.date and record.date > today:
-                raise CollaborationValidationError(gettext(
-                        'childfirst_commissioning.msg_collaboration_future',
-                        date=record.date))
+                raise CollaborationValidationError(message(
+                        'msg_collaboration_future', date=record.date))
         check_ranges(cls, records, field_names, children_count=(0, COUNT_MAX))
 
     @classmethod
@@ -200,8 +200,8 @@ class CollaborationOriginMixin:
                     'childfirst_commissioning.%s'
                     % self._collaboration_none_message))
         for record in records:
-            failures.append(gettext(
-                    'childfirst_commissioning.msg_check_evidence_incomplete',
+            failures.append(message(
+                    'msg_check_evidence_incomplete',
                     date=record.date or "—",
                     missing=", ".join(record.missing_labels())))
         return failures

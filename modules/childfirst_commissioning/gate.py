@@ -7,6 +7,8 @@ A gate is a list of checks. A check is a (label, failures) pair: it passes
 when failures is empty. The same list is shown as the live checklist on the
 record, recorded in the sign-off, and raised with every failure at once by
 ``check_gate``, the one place a gate refuses."""
+import datetime as dt
+
 from trytond.i18n import gettext
 from trytond.pool import Pool
 
@@ -16,8 +18,20 @@ MODULE = 'childfirst_commissioning'
 
 
 def message(name, **values):
-    "Return the translated message name of the module"
-    return gettext('%s.%s' % (MODULE, name), **values)
+    """Return the translated message name of the module, its dates and
+    times written as the user's language writes them"""
+    return gettext('%s.%s' % (MODULE, name), **{
+            k: date_text(v) if isinstance(v, dt.date) else v
+            for k, v in values.items()})
+
+
+def date_text(value):
+    """Return the date or time value as the user's language writes it
+    (day first in UK English), to the second"""
+    Lang = Pool().get('ir.lang')
+    if isinstance(value, dt.datetime):
+        value = value.replace(microsecond=0)
+    return Lang.get().strftime(value)
 
 
 def check(label, failures, **values):

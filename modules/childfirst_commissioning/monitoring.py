@@ -21,7 +21,7 @@ from .contract import monitoring_periods
 from .exceptions import (
     LockedError, RelationError, ReturnError, ReturnValidationError,
     SegregationError)
-from .gate import check, check_gate, checklist_text, message
+from .gate import check, check_gate, checklist_text, date_text, message
 from .validation import COUNT_MAX, InputMixin, check_ranges
 
 DIMENSIONS = [
@@ -77,7 +77,8 @@ class Period(InputMixin, AccessMixin, ModelSQL, ModelView):
                 (t.end_date, Index.Range())))
 
     def get_rec_name(self, name):
-        return "%s – %s" % (self.start_date, self.end_date)
+        return "%s – %s" % (
+            date_text(self.start_date), date_text(self.end_date))
 
     @classmethod
     def create_for(cls, contracts):

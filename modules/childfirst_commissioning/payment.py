@@ -13,7 +13,7 @@ from .common import add_workflow, number
 from .contract import check_drafts
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
-from .gate import check, check_gate, checklist_text, message
+from .gate import check, check_gate, checklist_text, date_text, message
 from .validation import InputMixin
 
 # What the workflow writes once a payment has left planned
@@ -120,7 +120,8 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         return self.contract.state if self.contract else None
 
     def get_rec_name(self, name):
-        return "%s %s" % (self.contract.rec_name, self.planned_date)
+        return "%s %s" % (
+            self.contract.rec_name, date_text(self.planned_date))
 
     @classmethod
     def view_attributes(cls):

@@ -10,6 +10,7 @@ import pytest
 
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
+from trytond.modules.childfirst_commissioning.gate import date_text
 from trytond.modules.childfirst_commissioning.tests.tools import (
     END, GOOD_KPIS, START, TODAY, CommissioningWarning, ContractError,
     ContractValidationError, LockedError, SegregationError, as_user,
@@ -25,7 +26,7 @@ def test_create_contract(awarded):
     tender, officer, bids = awarded.tender, awarded.officer, awarded.bids
     with as_user(officer), pytest.raises(ContractError) as info:
         Tender.create_contract([tender])
-    assert ("the standstill runs until %s" % tender.standstill_end
+    assert ("the standstill runs until %s" % date_text(tender.standstill_end)
         in str(info.value))
     assert Tender(tender.id).state == 'awarded'
 
@@ -82,7 +83,7 @@ def test_activation_gate_refuses(officer, finance, provider_party):
             "No KPI is disaggregated",
             "add up to 61000 but the contract value is 100000",
             "A payment is planned on %s, outside the contract term"
-            % (END + dt.timedelta(days=365)),
+            % date_text(END + dt.timedelta(days=365)),
             ]:
         assert text in message
     contract = Contract(contract.id)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from trytond.model.exceptions import AccessError
+from trytond.modules.childfirst_commissioning.gate import date_text
 from trytond.modules.childfirst_commissioning.tests.tools import (
     GOOD_KPIS, TODAY, LockedError, RelationError, ReturnError,
     ReturnValidationError, SegregationError, as_user, complete_collaboration,
@@ -79,7 +80,7 @@ def test_return_gate_refuses(active_contract, provider):
     message = str(info.value)
     assert "Enter the number of safeguarding concerns" in message
     assert ("The collaboration record of %s is outside the period"
-        % before) in message
+        % date_text(before)) in message
     assert ('"Children who say staff treat them as children" '
         'has no value') in message
     assert ("The Ethnicity groups of \"Children in education, "
@@ -107,7 +108,8 @@ def assert_early_returns(contract, provider):
         assert len(early.lines) == len(GOOD_KPIS)
         with pytest.raises(ReturnError) as info:
             Return.submit([early])
-        assert "The period ends on %s" % current.end_date in str(info.value)
+        ends = "The period ends on %s" % date_text(current.end_date)
+        assert ends in str(info.value)
         with pytest.raises(ReturnError) as info:
             Return.create([{'contract': contract.id, 'period': future.id}])
         assert "one of its periods that has begun" in str(info.value)
