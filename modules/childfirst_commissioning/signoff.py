@@ -40,11 +40,18 @@ class Signoff(InputMixin, AccessMixin, ModelSQL, ModelView):
         "Checks", readonly=True,
         help="The checklist of the gate as it stood when the decision was "
         "given.")
+    decided_at = fields.Function(fields.DateTime(
+            "Decided At",
+            help="When the decision was given, to the second."),
+        'get_decided_at')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+
+    def get_decided_at(self, name):
+        return self.create_date.replace(microsecond=0)
 
     @classmethod
     def get_origins(cls):
