@@ -1,0 +1,557 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+"""Notifications by e-mail and in the client.
+
+The e-mails go to a real SMTP server started for the tests; trytond sends
+them when a transaction commits. The tests in a rolled-back transaction
+look at the client notifications and the record of what was sent; the
+tests at the end commit on a database of their own and read the e-mails
+the server received."""
+import datetime as dt
+import email
+import json
+import socket
+from contextlib import contextmanager
+from email import policy
+from types import SimpleNamespace
+
+import pytest
+from aiosmtpd.controller import Controller
+
+import trytond.config as config
+from trytond.model.exceptions import AccessError
+from trytond.modules.childfirst_commissioning.tests.test_scale import (
+    Step, active_contracts, assert_flat, measure_scenario, move)
+from trytond.modules.childfirst_commissioning.tests.tools import (
+    as_user, bid_on, draft_contract, fill_return, make_provider, make_tender,
+    make_user, publish_tender, rolled_back, set_deadline)
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.sendmail import SMTPDataManager
+from trytond.transaction import Transaction
+
+SENDER = 'commissioning@council.example'
+
+
+def uk(value):
+    "Return the date and time value as en_GB formats it"
+    return value.strftime('%d/%m/%Y %H:%M').replace(' ', '\xa0')
+
+
+# The SMTP server
+
+class Inbox:
+    "The handler of the SMTP server: the messages it received"
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(
+            envelope.content, policy=policy.default)
+        self.messages.append(SimpleNamespace(
+                sender=envelope.mail_from, to=list(envelope.rcpt_tos),
+                subject=str(message['Subject']),
+                body=message.get_content(), message=message))
+        return '250 Message accepted for delivery'
+
+    def take(self):
+        "Return the messages received since the last call"
+        messages, self.messages = self.messages, []
+        return messages
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope='module', autouse=True)
+def smtp():
+    """A local SMTP server that trytond's e-mail configuration points at:
+    yields its inbox"""
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname='127.0.0.1', port=port)
+    controller.start()
+    saved = {k: config.get('email', k) for k in ['uri', 'from']}
+    config.set('email', 'uri', 'smtp://127.0.0.1:%s' % port)
+    config.set('email', 'from', SENDER)
+    try:
+        yield inbox
+    finally:
+        for key, value in saved.items():
+            config.set('email', key, value)
+        controller.stop()
+
+
+def queued(transaction=None):
+    """Return [(to, subject, body)] of the e-mails the transaction sends
+    when it commits"""
+    transaction = transaction or Transaction()
+    return [(to_addrs or msg['To'], str(msg['Subject']), msg.get_content())
+        for manager in transaction._datamanagers
+        if isinstance(manager, SMTPDataManager)
+        for _, to_addrs, msg in manager.queue]
+
+
+def addressed(messages, address):
+    "Return the messages addressed to address"
+    return [m for m in messages if address in str(m[0])]
+
+
+# The users
+
+def with_email(user, address, language='en_GB'):
+    "Give user an e-mail address and a language"
+    pool = Pool()
+    User = pool.get('res.user')
+    Lang = pool.get('ir.lang')
+    lang, = Lang.search([('code', '=', language)])
+    User.write([user], {'email': address, 'language': lang.id})
+    return User(user.id)
+
+
+def client_notifications(user, model=None):
+    "Return the client notifications of user"
+    Notification = Pool().get('res.notification')
+    domain = [('user', '=', user.id)]
+    if model:
+        domain.append(('model', '=', model))
+    return Notification.search(domain, order=[('id', 'ASC')])
+
+
+def sent(event, recipient=None):
+    "Return the records of the notifications of event sent"
+    Notification = Pool().get('commissioning.notification')
+    domain = [('event', '=', event)]
+    if recipient:
+        domain.append(('recipient', '=', recipient.id))
+    return Notification.search(domain, order=[('id', 'ASC')])
+
+
+def configure(**values):
+    Configuration = Pool().get('commissioning.configuration')
+    Configuration.write([Configuration(1)], values)
+
+
+@pytest.fixture
+def people(officer, finance):
+    """The officer and finance with an address, a second finance user with
+    one, two providers with an address and a user of the first provider
+    without"""
+    northside, north = make_provider("Northside Youth Trust", 'north')
+    riverside, river = make_provider("Riverside Mentoring", 'river')
+    silent = make_user('silent', 'group_commissioning_provider')
+    Pool().get('res.user').write([silent], {
+            'commissioning_parties': [('add', [northside.id])]})
+    return SimpleNamespace(
+        officer=with_email(officer, 'officer@council.example'),
+        finance=with_email(finance, 'finance@council.example'),
+        finance2=with_email(
+            make_user('finance2', 'group_commissioning_finance'),
+            'finance2@council.example'),
+        north=with_email(north, 'bids@northside.example'),
+        silent=silent,
+        river=with_email(river, 'bids@riverside.example'),
+        northside=northside, riverside=riverside)
+
+
+# The events, in a transaction rolled back at the end
+
+def test_approval_requested(people):
+    "Finance is told a tender waits for its sign-off; the requester is not"
+    Tender = Pool().get('commissioning.tender')
+    with as_user(people.officer):
+        tender = make_tender(name="Trusted adults for children")
+        Tender.request_approval([tender])
+    mails = queued()
+    assert sorted(m[0] for m in mails) == [
+        'Finance <finance@council.example>',
+        'Finance2 <finance2@council.example>']
+    to, subject, body = mails[0]
+    assert subject == (
+        "Sign-off needed: Tender Budget for Trusted adults for children")
+    assert "Officer has asked for your sign-off" in body
+    assert tender.__href__ in body
+    notification, = client_notifications(people.finance)
+    assert notification.label == subject
+    assert notification.model == 'commissioning.tender'
+    assert json.loads(notification.records) == [tender.id]
+    assert not client_notifications(people.officer)
+    recipients = {n.recipient for n in sent('approval_requested')}
+    assert {people.finance, people.finance2} <= recipients
+    assert people.officer not in recipients
+
+
+def test_approval_decided(people):
+    """The requester is told of the approval, and of a rejection with its
+    reason"""
+    Tender = Pool().get('commissioning.tender')
+    with as_user(people.officer):
+        approved, rejected = [make_tender(name=n)
+            for n in ["Approved tender", "Rejected tender"]]
+        Tender.request_approval([approved, rejected])
+    before = len(queued())
+    with as_user(people.finance):
+        Tender.approve([approved])
+        Tender.reject_with([rejected], "The budget is too low.")
+    mails = queued()[before:]
+    assert [(m[0], m[1]) for m in mails] == [
+        ('Officer <officer@council.example>',
+            "Approved: Tender Budget for Approved tender"),
+        ('Officer <officer@council.example>',
+            "Not approved: Tender Budget for Rejected tender"),
+        ]
+    assert "Reason given" not in mails[0][2]
+    assert "Reason given: The budget is too low." in mails[1][2]
+    assert [n.label for n in client_notifications(people.officer)] == [
+        m[1] for m in mails]
+
+
+def test_tender_published(people, evaluator):
+    """The registered providers are told of a published tender, with its
+    deadline in their language; staff and unlinked providers are not"""
+    unlinked = with_email(
+        make_user('unlinked', 'group_commissioning_provider'),
+        'nobody@example.org')
+    deadline = dt.datetime.now() + dt.timedelta(days=30)
+    tender = publish_tender(people.officer, people.finance,
+        name="Mentoring for children", submission_deadline=deadline)
+    mails = [m for m in queued() if m[1].startswith("New tender")]
+    assert sorted(m[0] for m in mails) == [
+        'North <bids@northside.example>', 'River <bids@riverside.example>']
+    assert mails[0][1] == "New tender open for bids: Mentoring for children"
+    assert "until %s." % uk(deadline) in mails[0][2]
+    recipients = {n.recipient for n in sent('tender_published')}
+    assert recipients == {people.north, people.river, people.silent}
+    assert not client_notifications(unlinked)
+    assert not client_notifications(evaluator)
+    silent, = client_notifications(people.silent)
+    assert silent.records == json.dumps([tender.id])
+
+
+def test_user_without_email(people):
+    "A user without an address gets the client notification only"
+    publish_tender(people.officer, people.finance)
+    assert people.silent.email is None
+    notification, = sent('tender_published', people.silent)
+    assert not notification.emailed
+    assert client_notifications(people.silent)
+    assert all('silent' not in str(m[0]) for m in queued())
+    assert sent('tender_published', people.north)[0].emailed
+
+
+def test_event_disabled(people):
+    "An event the configuration turns off is not notified"
+    configure(notification_events=['approval_requested'])
+    publish_tender(people.officer, people.finance)
+    assert not sent('tender_published')
+    assert not client_notifications(people.north)
+    assert not [m for m in queued() if m[1].startswith("New tender")]
+    assert sent('approval_requested')
+
+
+def test_email_disabled(people):
+    "Without e-mails, everyone is told in the client only"
+    configure(notification_email=False)
+    publish_tender(people.officer, people.finance)
+    assert not queued()
+    assert client_notifications(people.north)
+    assert not any(n.emailed for n in sent('tender_published'))
+
+
+def test_configuration_notification_range(transaction):
+    "The reminder days are refused out of their range"
+    Configuration = Pool().get('commissioning.configuration')
+    for name in ['notification_closing_days', 'notification_due_days']:
+        for value in [0, 61]:
+            config_ = Configuration(1)
+            setattr(config_, name, value)
+            with pytest.raises(Exception) as info:
+                config_.save()
+            assert "between 1 and 60; %s was given" % value in (
+                info.value.message)
+    configure(notification_closing_days=60, notification_due_days=1)
+    assert Configuration(1).notification_due_days == 1
+
+
+def closing_bid(people, days=2):
+    """Return a draft bid of Northside on a tender closing in days; the
+    tender has a submitted bid of Riverside"""
+    Bid = Pool().get('commissioning.bid')
+    tender = publish_tender(people.officer, people.finance,
+        name="Closing tender")
+    bid = bid_on(tender, people.north, 200000)
+    submitted = bid_on(tender, people.river, 210000)
+    with as_user(people.river):
+        Bid.submit([submitted])
+    set_deadline(tender, dt.datetime.now() + dt.timedelta(days=days))
+    return bid
+
+
+def test_tender_closing(people):
+    """Providers with a draft bid on a tender closing soon are reminded
+    once; those who submitted are not"""
+    Notification = Pool().get('commissioning.notification')
+    bid = closing_bid(people)
+    before = len(queued())
+    Notification.send_reminders()
+    mails = queued()[before:]
+    assert [m[0] for m in mails] == ['North <bids@northside.example>']
+    deadline = bid.tender.submission_deadline
+    assert mails[0][1] == "Tender closing on %s: Closing tender" % (
+        uk(deadline))
+    assert {n.recipient for n in sent('tender_closing')} == {
+        people.north, people.silent}
+    assert client_notifications(people.north, 'commissioning.bid')
+    Notification.send_reminders()
+    assert len(queued()) == before + 1
+    assert len(sent('tender_closing')) == 2
+
+
+def test_tender_closing_later(people):
+    "A tender closing after the reminder days is not reminded yet"
+    Notification = Pool().get('commissioning.notification')
+    closing_bid(people, days=5)
+    Notification.send_reminders()
+    assert not sent('tender_closing')
+    configure(notification_closing_days=6)
+    Notification.send_reminders()
+    assert sent('tender_closing')
+
+
+def contract_returns(people, party=None):
+    """Return an active contract of Northside (or party) and its returns
+    by state: overdue, due within 5 days and later"""
+    pool = Pool()
+    Contract = pool.get('commissioning.contract')
+    Return = pool.get('commissioning.monitoring.return')
+    Period = pool.get('commissioning.monitoring.period')
+    contract = draft_contract(people.officer, party or people.northside)
+    with as_user(people.finance):
+        Contract.activate([contract])
+    today = dt.date.today()
+    returns = Return.search([('contract', '=', contract.id)],
+        order=[('period.start_date', 'ASC')])
+    # The last return is due in 3 days, the one before in 10
+    move(Period, [returns[-1].period.id], due_date=today
+        + dt.timedelta(days=3))
+    move(Period, [returns[-2].period.id], due_date=today
+        + dt.timedelta(days=10))
+    return Contract(contract.id), Return.browse([r.id for r in returns])
+
+
+def test_return_reminders(people):
+    """The provider's users are reminded of a return due soon and of the
+    overdue ones, once each; the other provider is not"""
+    Notification = Pool().get('commissioning.notification')
+    contract, returns = contract_returns(people)
+    before = len(queued())
+    Notification.send_reminders()
+    mails = queued()[before:]
+    assert {m[0] for m in mails} == {'North <bids@northside.example>'}
+    due = returns[-1]
+    subjects = [m[1] for m in mails]
+    assert "Monitoring return due on %s: %s" % (
+        due.period.due_date.strftime('%d/%m/%Y'), due.rec_name) in subjects
+    overdue = [r for r in returns if r.period.due_date < dt.date.today()]
+    assert sorted(n.origin.id for n in sent('return_overdue', people.north)
+        ) == sorted(r.id for r in overdue)
+    assert [n.origin for n in sent('return_due', people.north)] == [due]
+    assert len(mails) == len(overdue) + 1
+    assert not client_notifications(people.river)
+
+    Notification.send_reminders()
+    assert len(queued()) == before + len(mails)
+
+
+def test_return_reminder_disabled(people):
+    "Without the overdue event, only the return due soon is reminded"
+    Notification = Pool().get('commissioning.notification')
+    configure(notification_events=['return_due'])
+    contract_returns(people)
+    Notification.send_reminders()
+    assert not sent('return_overdue')
+    assert len(sent('return_due', people.north)) == 1
+
+
+def test_return_sent_back(people):
+    "The provider's users are told a return came back, with the comment"
+    Return = Pool().get('commissioning.monitoring.return')
+    contract, returns = contract_returns(people)
+    record = fill_return(people.north, returns[0])
+    with as_user(people.north):
+        Return.submit([record])
+    with as_user(people.officer):
+        Return.write([record], {'review_comment': "Add the groups."})
+        Return.send_back([record])
+    mails = [m for m in queued() if "sent back" in m[1]]
+    assert [m[0] for m in mails] == ['North <bids@northside.example>']
+    assert mails[0][1] == "Monitoring return sent back: %s" % record.rec_name
+    assert "Add the groups." in mails[0][2]
+    assert len(sent('return_sent_back')) == 2
+
+
+def test_payment_approved(people):
+    """The officer who requested a payment is told of its approval, finance
+    of its request and the provider's users of its approval"""
+    pool = Pool()
+    Return = pool.get('commissioning.monitoring.return')
+    Payment = pool.get('commissioning.contract.payment')
+    Period = pool.get('commissioning.monitoring.period')
+    contract, returns = contract_returns(people)
+    # No return is overdue: the payment may be requested
+    move(Period, [r.period.id for r in returns],
+        due_date=dt.date.today() + dt.timedelta(days=10))
+    Return.flag_overdue()
+    record = fill_return(people.north, returns[0])
+    with as_user(people.north):
+        Return.submit([record])
+    with as_user(people.officer):
+        Return.accept([record])
+    payment = contract.payments[0]
+    Payment.write([payment], {'period': record.period.id})
+    before = len(queued())
+    with as_user(people.officer):
+        Payment.request([payment])
+    assert sorted(m[0] for m in queued()[before:]) == [
+        'Finance <finance@council.example>',
+        'Finance2 <finance2@council.example>']
+    before = len(queued())
+    with as_user(people.finance), Transaction().set_context(
+            _skip_warnings=True):
+        Payment.approve([Payment(payment.id)])
+    mails = queued()[before:]
+    assert sorted((m[0], m[1]) for m in mails) == [
+        ('North <bids@northside.example>',
+            "Payment approved: %s" % payment.rec_name),
+        ('Officer <officer@council.example>',
+            "Approved: Payment Release for %s" % payment.rec_name),
+        ]
+    north = addressed(mails, 'northside')[0]
+    assert "25,000.00 on contract %s" % contract.rec_name in north[2]
+    assert not client_notifications(people.river)
+
+
+# Who reads the notifications
+
+def test_notification_access(people, evaluator):
+    """A provider reads the notifications sent to them only, by read,
+    search, a search on a dotted path and export; the officer reads every
+    one; nobody writes, creates or deletes one"""
+    Notification = Pool().get('commissioning.notification')
+    publish_tender(people.officer, people.finance)
+    north, = sent('tender_published', people.north)
+    river, = sent('tender_published', people.river)
+    with as_user(people.river):
+        assert Notification.search([]) == [river]
+        assert Notification.search_count(
+            [('recipient.login', '=', 'north')]) == 0
+        assert Notification.search_count(
+            [('origin', '=', str(north.origin))]) == 1
+        with pytest.raises(AccessError):
+            Notification.read([north.id], ['subject'])
+        with pytest.raises(AccessError):
+            Notification.export_data([Notification(north.id)], ['subject'])
+        assert Notification.export_data([river], ['subject'])
+    with as_user(people.finance):
+        assert {n.event for n in Notification.search([])} == {
+            'approval_requested'}
+    with as_user(people.officer):
+        assert north in Notification.search([])
+        assert river in Notification.search([])
+    for user in [people.officer, people.finance, people.river, evaluator]:
+        with as_user(user):
+            with pytest.raises(AccessError):
+                Notification.write([Notification(river.id)],
+                    {'subject': "Changed"})
+            with pytest.raises(AccessError):
+                Notification.create([{
+                            'event': 'tender_published',
+                            'origin': str(river.origin),
+                            'recipient': user.id,
+                            }])
+            with pytest.raises(AccessError):
+                Notification.delete([Notification(river.id)])
+    assert Notification(river.id).subject == river.subject
+
+
+def test_client_notification_own(people):
+    "A provider reads their own client notifications, not another's"
+    UserNotification = Pool().get('res.notification')
+    publish_tender(people.officer, people.finance)
+    north, = client_notifications(people.north)
+    with as_user(people.river):
+        assert UserNotification.search_count(
+            [('user', '=', people.north.id)]) == 0
+        with pytest.raises(AccessError):
+            UserNotification.read([north.id], ['label'])
+
+
+# The reminders on lists
+
+def reminders(people, size):
+    """Contracts whose overdue returns and tenders with draft bids are
+    reminded"""
+    Notification = Pool().get('commissioning.notification')
+    active_contracts(people, size)
+    yield Step("Send reminders (scheduled)", None,
+        lambda _: Notification.send_reminders(), None)
+
+
+def test_reminders_flat(database):
+    "The reminders of n and 10n contracts take the same queries"
+    small, large = (measure_scenario(database, reminders, size)
+        for size in (2, 20))
+    for (label, n), (_, ten_n) in zip(small, large):
+        assert_flat(n.queries, ten_n.queries, label)
+
+
+# On commit: the e-mails the server received
+
+@contextmanager
+def committing(database):
+    "Yield a transaction of the admin user committed at its end"
+    with Transaction().start(database, 1, context={}) as transaction:
+        yield transaction
+        transaction.commit()
+
+
+def test_committed_events(module_database, smtp):
+    """Each event sends its e-mails when the transaction commits, to the
+    users told, naming the record; nothing is sent on rollback and the
+    scheduled reminders are not sent twice"""
+    database = module_database.activate()
+    module_database.clean = False
+    pool = Pool()
+    smtp.take()
+    ids = {}
+    with committing(database):
+        company = create_company()
+        with set_company(company):
+            Tender = pool.get('commissioning.tender')
+            ids['company'] = company.id
+            people_ = _committed_people()
+            ids.update({k: v.id for k, v in vars(people_).items()})
+            with as_user(people_.officer):
+                tender = make_tender(name="Trusted adults for children")
+                Tender.request_approval([tender])
+            ids['tender'] = tender.id
+    _assert_received(smtp.take(), {
+            'finance@council.example':
+            "Sign-off needed: Tender Budget for Trusted adults for children",
+            })
+
+    # Rolled back: nothing is sent
+    with Transaction().start(database, 1) as transaction:
+        with set_company(pool.get('company.company')(ids['company'])):
+            User = pool.get('res.user')
+            Tender = pool.get('commissioning.tender')
+            with as_user(User(ids['finance'])):
+                Tender.approve([Tender(ids['tender'])])
+            assert queued(transaction)
+        transaction.rollback()
+    assert smtp.take() == []
