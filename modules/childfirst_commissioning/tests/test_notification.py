@@ -12,7 +12,6 @@ import datetime as dt
 import email
 import json
 import socket
-from contextlib import contextmanager
 from email import policy
 from types import SimpleNamespace
 
@@ -25,7 +24,7 @@ from trytond.modules.childfirst_commissioning.tests.test_scale import (
     Step, active_contracts, assert_flat, measure_scenario, move)
 from trytond.modules.childfirst_commissioning.tests.tools import (
     as_user, bid_on, draft_contract, fill_return, make_provider, make_tender,
-    make_user, publish_tender, rolled_back, set_deadline)
+    make_user, publish_tender, set_deadline)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.sendmail import SMTPDataManager
@@ -52,7 +51,7 @@ class Inbox:
             envelope.content, policy=policy.default)
         self.messages.append(SimpleNamespace(
                 sender=envelope.mail_from, to=list(envelope.rcpt_tos),
-                subject=str(message['Subject']),
+                subject=str(message['Subject']).strip(),
                 body=message.get_content(), message=message))
         return '250 Message accepted for delivery'
 
@@ -139,6 +138,10 @@ def configure(**values):
 
 @pytest.fixture
 def people(officer, finance):
+    return make_people(officer, finance)
+
+
+def make_people(officer, finance):
     """The officer and finance with an address, a second finance user with
     one, two providers with an address and a user of the first provider
     without"""
@@ -512,46 +515,246 @@ def test_reminders_flat(database):
 
 # On commit: the e-mails the server received
 
-@contextmanager
-def committing(database):
-    "Yield a transaction of the admin user committed at its end"
-    with Transaction().start(database, 1, context={}) as transaction:
-        yield transaction
-        transaction.commit()
+class Committing:
+    """Steps of a lifecycle, each in a transaction of its own committed at
+    its end, on a database used for them alone"""
+
+    def __init__(self, database):
+        self.database = database
+        self.ids = {}
+
+    def __call__(self, step, user=1, rollback=False):
+        """Call step with the ids as user (the scheduler when 0) in a
+        transaction committed, or rolled back, at its end; keep the ids of
+        the records it returns"""
+        company = self.ids.get('company')
+        context = {'_skip_warnings': True}
+        if company:
+            context.update(company=company, companies=[company])
+        with Transaction().start(
+                self.database, user, context=context) as transaction:
+            records = step(SimpleNamespace(**self.ids)) or {}
+            if rollback:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        self.ids.update({k: v.id for k, v in records.items()})
+
+    def rec_name(self, model, key):
+        "Return the name of the record of key"
+        with Transaction().start(self.database, 1):
+            return Pool().get(model)(self.ids[key]).rec_name
 
 
-def test_committed_events(module_database, smtp):
-    """Each event sends its e-mails when the transaction commits, to the
-    users told, naming the record; nothing is sent on rollback and the
-    scheduled reminders are not sent twice"""
+def received(inbox):
+    "Return {address: [subject]} of the e-mails received since the last call"
+    result = {}
+    for message in inbox.take():
+        assert message.sender == SENDER
+        for address in message.to:
+            result.setdefault(address, []).append(message.subject)
+    return result
+
+
+@pytest.fixture
+def committing(module_database, smtp):
+    "A database for the steps that commit, activated again after them"
     database = module_database.activate()
     module_database.clean = False
-    pool = Pool()
+    run = Committing(database)
+    run(setup_people)
     smtp.take()
-    ids = {}
-    with committing(database):
-        company = create_company()
-        with set_company(company):
-            Tender = pool.get('commissioning.tender')
-            ids['company'] = company.id
-            people_ = _committed_people()
-            ids.update({k: v.id for k, v in vars(people_).items()})
-            with as_user(people_.officer):
-                tender = make_tender(name="Trusted adults for children")
-                Tender.request_approval([tender])
-            ids['tender'] = tender.id
-    _assert_received(smtp.take(), {
-            'finance@council.example':
-            "Sign-off needed: Tender Budget for Trusted adults for children",
-            })
+    return run
 
-    # Rolled back: nothing is sent
-    with Transaction().start(database, 1) as transaction:
-        with set_company(pool.get('company.company')(ids['company'])):
-            User = pool.get('res.user')
-            Tender = pool.get('commissioning.tender')
-            with as_user(User(ids['finance'])):
-                Tender.approve([Tender(ids['tender'])])
-            assert queued(transaction)
-        transaction.rollback()
-    assert smtp.take() == []
+
+def test_committed_tender(committing, smtp):
+    """The events of a tender send their e-mails when the transaction
+    commits, to the users told, naming the tender; nothing is sent on
+    rollback; the closing reminder is not sent twice"""
+    run = committing
+    run(request_approval)
+    sign_off = ("Sign-off needed: Tender Budget for "
+        "Trusted adults for children")
+    assert received(smtp) == {
+        'finance@council.example': [sign_off],
+        'finance2@council.example': [sign_off],
+        }
+
+    run(approve, rollback=True)
+    assert received(smtp) == {}
+    run(approve)
+    assert received(smtp) == {'officer@council.example': [
+            "Approved: Tender Budget for Trusted adults for children"]}
+
+    run(publish)
+    published = "New tender open for bids: Trusted adults for children"
+    assert received(smtp) == {
+        'bids@northside.example': [published],
+        'bids@riverside.example': [published],
+        }
+
+    run(draft_bid_closing)
+    assert received(smtp) == {}
+    run(send_reminders, user=0)
+    mails = received(smtp)
+    assert list(mails) == ['bids@northside.example']
+    closing, = mails['bids@northside.example']
+    assert closing.startswith("Tender closing on ")
+    assert closing.endswith(": Trusted adults for children")
+    run(send_reminders, user=0)
+    assert received(smtp) == {}
+
+
+def test_committed_monitoring(committing, smtp):
+    """The contract activation, the overdue returns (once), the return sent
+    back, the payment requested and approved send their e-mails on commit
+    to the users told, naming the record"""
+    run = committing
+    run(activate_contract)
+    contract = run.rec_name('commissioning.contract', 'contract')
+    assert received(smtp) == {'officer@council.example': [
+            "Approved: Contract Activation for %s" % contract]}
+
+    run(send_reminders, user=0)
+    mails = received(smtp)
+    assert list(mails) == ['bids@northside.example']
+    assert all(s.startswith("Monitoring return overdue: %s (" % contract)
+        for s in mails['bids@northside.example'])
+    run(send_reminders, user=0)
+    assert received(smtp) == {}
+
+    run(send_back)
+    return_ = run.rec_name('commissioning.monitoring.return', 'return_')
+    assert received(smtp) == {'bids@northside.example': [
+            "Monitoring return sent back: %s" % return_]}
+
+    run(request_payment)
+    payment = run.rec_name('commissioning.contract.payment', 'payment')
+    sign_off = "Sign-off needed: Payment Release for %s" % payment
+    assert received(smtp) == {
+        'finance@council.example': [sign_off],
+        'finance2@council.example': [sign_off],
+        }
+    run(approve_payment)
+    assert received(smtp) == {
+        'officer@council.example': [
+            "Approved: Payment Release for %s" % payment],
+        'bids@northside.example': ["Payment approved: %s" % payment],
+        }
+
+
+# The steps of the committed lifecycles
+
+def setup_people(ids):
+    "The company and its users"
+    company = create_company()
+    with set_company(company):
+        people = make_people(
+            make_user('officer', 'group_commissioning'),
+            make_user('finance', 'group_commissioning_finance'))
+    return dict(vars(people), company=company)
+
+
+def _user(ids, key):
+    return Pool().get('res.user')(getattr(ids, key))
+
+
+def request_approval(ids):
+    Tender = Pool().get('commissioning.tender')
+    with as_user(_user(ids, 'officer')):
+        tender = make_tender(name="Trusted adults for children")
+        Tender.request_approval([tender])
+    return {'tender': tender}
+
+
+def approve(ids):
+    Tender = Pool().get('commissioning.tender')
+    with as_user(_user(ids, 'finance')):
+        Tender.approve([Tender(ids.tender)])
+
+
+def publish(ids):
+    Tender = Pool().get('commissioning.tender')
+    with as_user(_user(ids, 'officer')):
+        Tender.publish([Tender(ids.tender)])
+
+
+def draft_bid_closing(ids):
+    """A draft bid of Northside on the tender, and one of Riverside
+    submitted; the tender closes in two days"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Bid = pool.get('commissioning.bid')
+    tender = Tender(ids.tender)
+    bid = bid_on(tender, _user(ids, 'north'), 200000)
+    submitted = bid_on(tender, _user(ids, 'river'), 210000)
+    with as_user(_user(ids, 'river')):
+        Bid.submit([submitted])
+    set_deadline(tender, dt.datetime.now() + dt.timedelta(days=2))
+    return {'bid': bid}
+
+
+def send_reminders(ids):
+    "The scheduled task, as the scheduler runs it"
+    pool = Pool()
+    Cron = pool.get('ir.cron')
+    ModelData = pool.get('ir.model.data')
+    Cron.run_once([Cron(ModelData.get_id(
+                    'childfirst_commissioning', 'cron_send_reminders'))])
+
+
+def activate_contract(ids):
+    "A contract with Northside, activated by finance"
+    pool = Pool()
+    Contract = pool.get('commissioning.contract')
+    Party = pool.get('party.party')
+    contract = draft_contract(
+        _user(ids, 'officer'), Party(ids.northside))
+    with as_user(_user(ids, 'finance')):
+        Contract.activate([contract])
+    return {'contract': contract}
+
+
+def send_back(ids):
+    """Northside submits the first return, the officer sends it back; no
+    return is overdue any more"""
+    pool = Pool()
+    Return = pool.get('commissioning.monitoring.return')
+    Period = pool.get('commissioning.monitoring.period')
+    returns = Return.search([('contract', '=', ids.contract)],
+        order=[('period.start_date', 'ASC')])
+    move(Period, [r.period.id for r in returns],
+        due_date=dt.date.today() + dt.timedelta(days=10))
+    Return.flag_overdue()
+    record = fill_return(_user(ids, 'north'), returns[0])
+    with as_user(_user(ids, 'north')):
+        Return.submit([record])
+    with as_user(_user(ids, 'officer')):
+        Return.write([record], {'review_comment': "Add the groups."})
+        Return.send_back([record])
+    return {'return_': record}
+
+
+def request_payment(ids):
+    """Northside submits the return again, the officer accepts it and
+    requests the payment of its period"""
+    pool = Pool()
+    Return = pool.get('commissioning.monitoring.return')
+    Payment = pool.get('commissioning.contract.payment')
+    Contract = pool.get('commissioning.contract')
+    record = Return(ids.return_)
+    with as_user(_user(ids, 'north')):
+        Return.submit([record])
+    with as_user(_user(ids, 'officer')):
+        Return.accept([record])
+    payment = Contract(ids.contract).payments[0]
+    Payment.write([payment], {'period': record.period.id})
+    with as_user(_user(ids, 'officer')):
+        Payment.request([payment])
+    return {'payment': payment}
+
+
+def approve_payment(ids):
+    Payment = Pool().get('commissioning.contract.payment')
+    with as_user(_user(ids, 'finance')):
+        Payment.approve([Payment(ids.payment)])
