@@ -7,8 +7,8 @@ something waits for them.
 The transitions call the function of their event with the records of the
 button; the scheduled task sends the reminders (tender closing, return due,
 return overdue) once. Each notice goes to a user in their own language: a
-``res.notification`` that opens the record in the client, an e-mail sent
-when the transaction commits when the user has an address, and a
+``res.notification`` that opens the record in the client and an e-mail to
+the users who have an address, both when the transaction commits, and a
 ``commissioning.notification`` that records it was sent."""
 import datetime as dt
 import json
@@ -157,7 +157,9 @@ def approval_requested(records, gate):
     """Tell finance of the records' company that the records wait for
     their sign-off of gate. The user who asks is not told: they may not
     sign off their own request."""
+    User = Pool().get('res.user')
     requester = Transaction().user
+    name = User(requester).rec_name
 
     def company(record):
         return getattr(record, 'company', None) or record.contract.company
@@ -166,7 +168,7 @@ def approval_requested(records, gate):
     send([Notice('approval_requested', r, u, {
                     'record': r.rec_name,
                     'gate': _gate(gate),
-                    'requester': _user_name(requester),
+                    'requester': name,
                     })
           for r in records for u in users.get(company(r).id, [])
           if u.id != requester])
@@ -299,17 +301,20 @@ def send(notices):
         return
     records, client = [], []
     for language, group in _by_language(notices).items():
+        formatted = {}
         with Transaction().set_context(language=language):
             for notice in group:
-                subject, body = _texts(notice, language)
+                subject, body = _texts(notice, language, formatted)
                 emailed = bool(configuration.notification_email
                     and notice.user.email)
                 if emailed:
                     _email(notice.user, subject, body, notice.record)
                 client.append(_client(notice, subject, body))
                 records.append(_record(notice, subject, emailed))
+    # Stored when the transaction commits, as ModelStorage.notify_user does
+    Transaction().user_notifications.extend(
+        UserNotification(**v) for v in client)
     with without_check_access():
-        UserNotification.create(client)
         Notification.create(records)
 
 
@@ -323,12 +328,18 @@ def _by_language(notices):
     return result
 
 
-def _texts(notice, language):
-    "Return the subject and the body of notice in language"
+def _texts(notice, language, formatted):
+    """Return the subject and the body of notice in language, formatted the
+    values already formatted in it"""
     Lang = Pool().get('ir.lang')
     lang = Lang.get(language)
-    values = {k: v(lang) if callable(v) else v
-        for k, v in notice.values.items()}
+    values = {}
+    for key, value in notice.values.items():
+        if callable(value):
+            if value not in formatted:
+                formatted[value] = value(lang)
+            value = formatted[value]
+        values[key] = value
     name = 'msg_notify_%s' % notice.event
     if notice.event == 'approval_decided':
         name += '_' + values['decision']
@@ -379,33 +390,49 @@ def _record(notice, subject, emailed):
         }
 
 
-# The values of the messages
+# The values of the messages: each is formatted in the language of the
+# user told, once per language
 
-def _gate(gate):
-    "Return a function of the language giving the name of gate"
-    def name(lang):
+class _Gate(namedtuple('_Gate', ['gate'])):
+    "The name of a sign-off gate"
+    __slots__ = ()
+
+    def __call__(self, lang):
         Signoff = Pool().get('commissioning.signoff')
         selection = Signoff.fields_get(['gate'])['gate']['selection']
-        return dict(selection)[gate]
-    return name
+        return dict(selection)[self.gate]
 
 
-def _user_name(user_id):
-    User = Pool().get('res.user')
-    return User(user_id).rec_name
+class _Date(namedtuple('_Date', ['value', 'time'], defaults=[False])):
+    "A date, or a date and time to the minute"
+    __slots__ = ()
+
+    def __call__(self, lang):
+        if not self.value:
+            return "—"
+        return lang.strftime(
+            self.value, lang.date + (' %H:%M' if self.time else ''))
+
+
+class _Money(namedtuple('_Money', ['amount', 'currency'])):
+    "An amount of a currency"
+    __slots__ = ()
+
+    def __call__(self, lang):
+        return lang.currency(self.amount, self.currency, grouping=True)
+
+
+def _gate(gate):
+    return _Gate(gate)
 
 
 def _date(value):
-    "Return a function of the language formatting the date value"
-    return lambda lang: lang.strftime(value) if value else "—"
+    return _Date(value)
 
 
 def _datetime(value):
-    "Return a function of the language formatting the date and time value"
-    return lambda lang: (
-        lang.strftime(value, lang.date + ' %H:%M') if value else "—")
+    return _Date(value, True)
 
 
 def _money(amount, currency):
-    "Return a function of the language formatting the amount in currency"
-    return lambda lang: lang.currency(amount, currency, grouping=True)
+    return _Money(amount, currency)

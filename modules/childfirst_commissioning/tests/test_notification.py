@@ -114,12 +114,10 @@ def with_email(user, address, language='en_GB'):
 
 
 def client_notifications(user, model=None):
-    "Return the client notifications of user"
-    Notification = Pool().get('res.notification')
-    domain = [('user', '=', user.id)]
-    if model:
-        domain.append(('model', '=', model))
-    return Notification.search(domain, order=[('id', 'ASC')])
+    """Return the client notifications of user the transaction stores when
+    it commits"""
+    return [n for n in Transaction().user_notifications
+        if n.user.id == user.id and (model is None or n.model == model)]
 
 
 def sent(event, recipient=None):
@@ -486,7 +484,11 @@ def test_client_notification_own(people):
     "A provider reads their own client notifications, not another's"
     UserNotification = Pool().get('res.notification')
     publish_tender(people.officer, people.finance)
-    north, = client_notifications(people.north)
+    # As the commit stores them
+    UserNotification.save(Transaction().user_notifications)
+    north, = UserNotification.search([('user', '=', people.north.id)])
+    with as_user(people.north):
+        assert UserNotification.search([]) == [north]
     with as_user(people.river):
         assert UserNotification.search_count(
             [('user', '=', people.north.id)]) == 0
@@ -540,6 +542,13 @@ class Committing:
                 transaction.commit()
         self.ids.update({k: v.id for k, v in records.items()})
 
+    def client_labels(self, key):
+        "Return the labels of the client notifications of the user of key"
+        with Transaction().start(self.database, 1):
+            Notification = Pool().get('res.notification')
+            return [n.label for n in Notification.search(
+                    [('user', '=', self.ids[key])], order=[('id', 'ASC')])]
+
     def rec_name(self, model, key):
         "Return the name of the record of key"
         with Transaction().start(self.database, 1):
@@ -582,6 +591,7 @@ def test_committed_tender(committing, smtp):
 
     run(approve, rollback=True)
     assert received(smtp) == {}
+    assert run.client_labels('officer') == []
     run(approve)
     assert received(smtp) == {'officer@council.example': [
             "Approved: Tender Budget for Trusted adults for children"]}
@@ -592,6 +602,9 @@ def test_committed_tender(committing, smtp):
         'bids@northside.example': [published],
         'bids@riverside.example': [published],
         }
+    # Without an address, in the client only
+    assert run.client_labels('silent') == [published]
+    assert run.client_labels('north') == [published]
 
     run(draft_bid_closing)
     assert received(smtp) == {}
