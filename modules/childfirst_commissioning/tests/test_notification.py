@@ -21,7 +21,8 @@ from aiosmtpd.controller import Controller
 import trytond.config as config
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.test_scale import (
-    Step, active_contracts, assert_flat, measure_scenario, move)
+    Step, active_contracts, assert_flat, draft_bids, measure_scenario, move,
+    published_tenders)
 from trytond.modules.childfirst_commissioning.tests.tools import (
     as_user, bid_on, draft_contract, fill_return, make_provider, make_tender,
     make_user, publish_tender, set_deadline)
@@ -499,11 +500,25 @@ def test_client_notification_own(people):
 # The reminders on lists
 
 def reminders(people, size):
-    """Contracts whose overdue returns and tenders with draft bids are
-    reminded"""
-    Notification = Pool().get('commissioning.notification')
+    """The provider, who has an address, is reminded of the overdue returns
+    of contracts and of draft bids on tenders closing tomorrow"""
+    pool = Pool()
+    Notification = pool.get('commissioning.notification')
+    Tender = pool.get('commissioning.tender')
+    with_email(people.provider, 'bids@northside.example')
     active_contracts(people, size)
+    tenders = published_tenders(people, size)
+    draft_bids(people.provider, tenders)
+    move(Tender, [t.id for t in tenders],
+        submission_deadline=dt.datetime.now() + dt.timedelta(days=1))
+    before = len(queued())
     yield Step("Send reminders (scheduled)", None,
+        lambda _: Notification.send_reminders(), None)
+    assert len(sent('tender_closing')) == size
+    assert len(sent('return_overdue')) >= size
+    assert len(queued()) - before == len(sent('tender_closing')) + len(
+        sent('return_overdue')) + len(sent('return_due'))
+    yield Step("Send reminders again (scheduled)", None,
         lambda _: Notification.send_reminders(), None)
 
 
@@ -511,6 +526,7 @@ def test_reminders_flat(database):
     "The reminders of n and 10n contracts take the same queries"
     small, large = (measure_scenario(database, reminders, size)
         for size in (2, 20))
+    assert len(small) == len(large) == 2
     for (label, n), (_, ten_n) in zip(small, large):
         assert_flat(n.queries, ten_n.queries, label)
 
