@@ -213,6 +213,26 @@ def test_approval_decided(people):
         m[1] for m in mails]
 
 
+def test_award_approval(moderated):
+    """Finance is told the recommended award waits for its sign-off, the
+    officer who recommended it that it was approved"""
+    Tender = Pool().get('commissioning.tender')
+    officer = with_email(moderated.officer, 'officer@council.example')
+    finance = with_email(
+        make_user('finance3', 'group_commissioning_finance'),
+        'finance3@council.example')
+    tender = moderated.tender
+    with as_user(officer):
+        Tender.recommend_award([tender])
+    assert addressed(queued(), 'finance3@council.example')[0][1] == (
+        "Sign-off needed: Award for %s" % tender.rec_name)
+    assert not addressed(queued(), 'officer@')
+    with as_user(finance):
+        Tender.approve_award([Tender(tender.id)])
+    mail, = addressed(queued(), 'officer@')
+    assert mail[1] == "Approved: Award for %s" % tender.rec_name
+
+
 def test_tender_published(people, evaluator):
     """The registered providers are told of a published tender, with its
     deadline in their language; staff and unlinked providers are not"""
@@ -309,6 +329,9 @@ def test_tender_closing(people):
     assert {n.recipient for n in sent('tender_closing')} == {
         people.north, people.silent}
     assert client_notifications(people.north, 'commissioning.bid')
+    # Nothing of the bids: not their prices
+    assert not {"200000", "200,000", "210,000"} & set(
+        mails[0][2].replace(".", " ").split())
     Notification.send_reminders()
     assert len(queued()) == before + 1
     assert len(sent('tender_closing')) == 2
