@@ -22,6 +22,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.sendmail import send_message_transactional
+from trytond.tools import grouped_slice
 from trytond.tools.email_ import set_from_header
 from trytond.transaction import Transaction, without_check_access
 
@@ -82,6 +83,9 @@ class Notification(AccessMixin, ModelSQL, ModelView):
                 (t.event, Index.Equality())))
         cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
 
+    def get_rec_name(self, name):
+        return self.subject or str(self.id)
+
     @classmethod
     def get_origins(cls):
         Model = Pool().get('ir.model')
@@ -109,10 +113,11 @@ def _group_users(xml_id):
     pool = Pool()
     ModelData = pool.get('ir.model.data')
     User = pool.get('res.user')
-    return User.search([
-            ('groups', '=', ModelData.get_id(MODULE, xml_id)),
-            ('active', '=', True),
-            ], order=[('id', 'ASC')])
+    with without_check_access():
+        return User.search([
+                ('groups', '=', ModelData.get_id(MODULE, xml_id)),
+                ('active', '=', True),
+                ], order=[('id', 'ASC')])
 
 
 def company_users(xml_id, companies):
@@ -135,8 +140,10 @@ def party_users(parties):
     result = defaultdict(list)
     if not ids:
         return result
-    for link in UserParty.search(
-            [('party', 'in', ids)], order=[('id', 'ASC')]):
+    with without_check_access():
+        links = UserParty.search(
+            [('party', 'in', ids)], order=[('id', 'ASC')])
+    for link in links:
         if link.user.active:
             result[link.party.id].append(link.user)
     return result
@@ -275,12 +282,14 @@ def unsent(notices):
     origins = list({str(n.record) for n in notices})
     if not origins:
         return []
+    sent = set()
     with without_check_access():
-        sent = {(n.event, str(n.origin), n.recipient.id, n.date)
-            for n in Notification.search([
-                    ('origin', 'in', origins),
-                    ('event', 'in', list(REMINDERS)),
-                    ])}
+        for sub_origins in grouped_slice(origins):
+            sent.update((n.event, str(n.origin), n.recipient.id, n.date)
+                for n in Notification.search([
+                        ('origin', 'in', list(sub_origins)),
+                        ('event', 'in', list(REMINDERS)),
+                        ]))
     return [n for n in notices
         if (n.event, str(n.record), n.user.id, n.date) not in sent]
 
@@ -300,7 +309,9 @@ def send(notices):
     if not notices:
         return
     records, client = [], []
-    for language, group in _by_language(notices).items():
+    with without_check_access():
+        groups = _by_language(notices)
+    for language, group in groups.items():
         formatted = {}
         with Transaction().set_context(language=language):
             for notice in group:
@@ -308,7 +319,7 @@ def send(notices):
                 emailed = bool(configuration.notification_email
                     and notice.user.email)
                 if emailed:
-                    _email(notice.user, subject, body, notice.record)
+                    _email(notice.user, subject, body)
                 client.append(_client(notice, subject, body))
                 records.append(_record(notice, subject, emailed))
     # Stored when the transaction commits, as ModelStorage.notify_user does
@@ -353,7 +364,7 @@ def _texts(notice, language, formatted):
     return subject, "\n\n".join(paragraphs)
 
 
-def _email(user, subject, body, record):
+def _email(user, subject, body):
     "Send the e-mail to user when the transaction commits"
     sender = config.get('email', 'from')
     msg = EmailMessage()
