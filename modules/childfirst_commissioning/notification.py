@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import formataddr
 
 import trytond.config as config
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
@@ -53,6 +54,7 @@ Notice = namedtuple(
 class Notification(AccessMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.notification'
     __string__ = "Commissioning Notification"
+    _rec_name = 'subject'
 
     event = fields.Selection(EVENTS, "Event", required=True, readonly=True)
     origin = fields.Reference(
@@ -82,9 +84,6 @@ class Notification(AccessMixin, ModelSQL, ModelView):
             Index(t, (t.origin, Index.Equality()),
                 (t.event, Index.Equality())))
         cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
-
-    def get_rec_name(self, name):
-        return self.subject or str(self.id)
 
     @classmethod
     def get_origins(cls):
@@ -284,7 +283,7 @@ def unsent(notices):
         return []
     sent = set()
     with without_check_access():
-        for sub_origins in grouped_slice(origins):
+        for sub_origins in grouped_slice(origins, backend.MAX_QUERY_PARAMS):
             sent.update((n.event, str(n.origin), n.recipient.id, n.date)
                 for n in Notification.search([
                         ('origin', 'in', list(sub_origins)),
