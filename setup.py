@@ -80,7 +80,8 @@ setup(
         # Everything the tests import: the module tests and scenarios
         # (proteus, hypothesis, pypdf), the system tests (selenium and
         # gunicorn; psycopg comes with the PostgreSQL extra) and
-        # tests/test_package.py (docutils)
+        # tests/test_package.py (docutils), the SMTP server the
+        # notification tests receive e-mails on (aiosmtpd)
         'test': [
             'proteus>=8.0,<8.1',
             'pytest>=8',
@@ -89,6 +90,7 @@ setup(
             'selenium>=4.10',
             'gunicorn>=22',
             'docutils',
+            'aiosmtpd',
             ],
         },
     zip_safe=False,

@@ -7,6 +7,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 
 from .exceptions import ConfigurationValidationError
+from .notification import EVENTS
 from .validation import InputMixin
 
 # The range each setting may take: (field, lowest, highest)
@@ -19,6 +20,8 @@ _RANGES = [
     ('default_tolerance', 0, 100),
     ('return_due_days', 0, 365),
     ('document_size_max', 1, 500),
+    ('notification_closing_days', 1, 60),
+    ('notification_due_days', 1, 60),
     ]
 # The documents commissioning records take by default: the files of
 # public-sector documents
@@ -79,6 +82,21 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
         help="The extensions of the files users may attach to "
         "commissioning records, separated by commas, such as "
         "\"pdf, docx, odt\".")
+    # Notifications
+    notification_email = fields.Boolean(
+        "Send E-mails",
+        help="Users with an e-mail address are also told by e-mail; "
+        "everyone is told in the client.")
+    notification_events = fields.MultiSelection(
+        EVENTS, "Notified Events",
+        help="The events users are told of.")
+    notification_closing_days = fields.Integer(
+        "Closing Reminder (days)", required=True,
+        help="Days before a tender closes that the providers with a draft "
+        "bid are reminded.")
+    notification_due_days = fields.Integer(
+        "Return Reminder (days)", required=True,
+        help="Days before a return is due that the provider is reminded.")
 
     @classmethod
     def default_minimum_child_first_weight(cls):
@@ -123,6 +141,22 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
     def allowed_document_types(self):
         "Return the extensions of the files users may attach"
         return extensions(self.document_types)
+
+    @classmethod
+    def default_notification_email(cls):
+        return True
+
+    @classmethod
+    def default_notification_events(cls):
+        return [e for e, _ in EVENTS]
+
+    @classmethod
+    def default_notification_closing_days(cls):
+        return 3
+
+    @classmethod
+    def default_notification_due_days(cls):
+        return 5
 
     @classmethod
     def validate_fields(cls, records, field_names):

@@ -15,4 +15,6 @@ class Cron(metaclass=PoolMeta):
                     "Close Tenders Past Their Deadline"),
                 ('commissioning.monitoring.return|create_due',
                     "Create Due Monitoring Returns and Flag Overdue Ones"),
+                ('commissioning.notification|send_reminders',
+                    "Send Commissioning Reminders"),
                 ])

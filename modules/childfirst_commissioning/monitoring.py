@@ -13,6 +13,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 
+from . import notification
 from .access import AccessMixin
 from .bid import is_provider_user
 from .collaboration import CollaborationOriginMixin
@@ -509,6 +510,7 @@ class Return(
                             }])
         if args:
             cls.write(*args)
+        notification.return_sent_back(returns)
 
     # Creation of the due returns and the overdue flags
 

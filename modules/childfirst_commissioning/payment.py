@@ -8,6 +8,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
+from . import notification
 from .access import AccessMixin
 from .common import add_workflow, number
 from .contract import check_drafts
@@ -228,6 +229,7 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
             check_gate(PaymentError, 'msg_payment_request_gate', checks,
                 payment=payment.rec_name)
         cls.write(payments, {'requested_by': Transaction().user})
+        notification.approval_requested(payments, 'payment_release')
 
     @classmethod
     @ModelView.button
@@ -252,6 +254,7 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
                     requested_by=p.requested_by)
                 for p in payments])
         cls.write(payments, {'approved_by': Transaction().user})
+        notification.payment_approved(payments)
 
     @classmethod
     @ModelView.button

@@ -6,6 +6,7 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
+from . import notification
 from .access import AccessMixin
 from .exceptions import SegregationError, SignoffError
 from .validation import InputMixin
@@ -101,3 +102,4 @@ class Signoff(InputMixin, AccessMixin, ModelSQL, ModelView):
         passed its gate"""
         with without_check_access():
             cls.save(signoffs)
+        notification.approval_decided(signoffs)

@@ -16,7 +16,9 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import award, contract, design, evaluation, ranking, report_assessment
+from . import (
+    award, contract, design, evaluation, notification, ranking,
+    report_assessment)
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
 from .common import CompanyCurrencyMixin, add_workflow
@@ -417,6 +419,7 @@ class Tender(
     def request_approval(cls, tenders):
         cls.check_design(tenders)
         cls.write(tenders, {'requested_by': Transaction().user})
+        notification.approval_requested(tenders, 'tender_budget')
 
     @classmethod
     def check_design(cls, tenders):
@@ -495,6 +498,7 @@ class Tender(
             PublishError, 'msg_tender_publish_gate', tenders,
             'publish_checks', 'tender')
         cls.write(tenders, {'published_at': dt.datetime.now()})
+        notification.tender_published(tenders)
 
     @classmethod
     @ModelView.button
@@ -566,6 +570,7 @@ class Tender(
         award.store_winning_bids(tenders, {
                 t.id: top[t.id].id for t in tenders if not t.winning_bid})
         cls.write(tenders, {'award_requested_by': Transaction().user})
+        notification.approval_requested(tenders, 'award')
 
     @classmethod
     @ModelView.button
