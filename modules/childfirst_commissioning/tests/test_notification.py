@@ -25,7 +25,7 @@ from trytond.modules.childfirst_commissioning.tests.test_scale import (
     published_tenders)
 from trytond.modules.childfirst_commissioning.tests.tools import (
     as_user, bid_on, draft_contract, fill_return, make_provider, make_tender,
-    make_user, publish_tender, set_deadline)
+    make_user, publish_tender, set_deadline, submit_bids)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.sendmail import SMTPDataManager
@@ -303,13 +303,12 @@ def test_configuration_notification_range(transaction):
 def closing_bid(people, days=2):
     """Return a draft bid of Northside on a tender closing in days; the
     tender has a submitted bid of Riverside"""
-    Bid = Pool().get('commissioning.bid')
     tender = publish_tender(people.officer, people.finance,
         name="Closing tender")
     bid = bid_on(tender, people.north, 200000)
     submitted = bid_on(tender, people.river, 210000)
     with as_user(people.river):
-        Bid.submit([submitted])
+        submit_bids([submitted])
     set_deadline(tender, dt.datetime.now() + dt.timedelta(days=days))
     return bid
 
@@ -736,12 +735,11 @@ def draft_bid_closing(ids):
     submitted; the tender closes in two days"""
     pool = Pool()
     Tender = pool.get('commissioning.tender')
-    Bid = pool.get('commissioning.bid')
     tender = Tender(ids.tender)
     bid = bid_on(tender, _user(ids, 'north'), 200000)
     submitted = bid_on(tender, _user(ids, 'river'), 210000)
     with as_user(_user(ids, 'river')):
-        Bid.submit([submitted])
+        submit_bids([submitted])
     set_deadline(tender, dt.datetime.now() + dt.timedelta(days=2))
     return {'bid': bid}
 
