@@ -352,7 +352,8 @@ def bidding(people, size):
     with as_user(people.provider):
         complete_bids(fresh(bids))
     yield Step("Submit bids", people.provider, submit_bids, fresh(bids))
-    yield Step("Withdraw bids", people.provider, Bid.withdraw, fresh(bids))
+    yield Step("Withdraw bids", people.provider,
+        partial(confirmed, 'withdraw'), fresh(bids))
 
 
 def evaluation(people, size):
@@ -477,7 +478,8 @@ def contract_end(people, size):
     with as_user(people.officer):
         Contract.write(fresh(terminated),
             {'termination_reason': "The service stopped."})
-    yield Step("Terminate contracts", people.officer, Contract.terminate,
+    yield Step("Terminate contracts", people.officer,
+        partial(confirmed, 'terminate'),
         fresh(terminated))
 
 
