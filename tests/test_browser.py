@@ -166,11 +166,12 @@ def press(driver, label):
     button.click()
 
 
-def dialog_text(driver):
-    "Wait for the message the server sends back; return its text"
+def dialog_text(driver, text=''):
+    "Wait for the message that shows text; return its text"
     return wait(driver, lambda d: [m.text for m in shown(d.find_elements(
                     by().CSS_SELECTOR, '.modal-dialog'))
-            if m.text.strip()], "no message")[0]
+            if text in m.text and m.text.strip()],
+        "no message %s" % text)[0]
 
 
 def close_dialog(driver, label="OK"):
@@ -281,11 +282,20 @@ def test_provider_bid_refused(browser_server, browser):
     field.send_keys(PUBLISHED[:20])
     from selenium.webdriver.common.keys import Keys
     field.send_keys(Keys.TAB)
+    # The client asks which tender is meant
+    row = wait(driver, lambda d: shown(d.find_elements(by().XPATH,
+                "//div[contains(@class, 'modal-dialog')]//td"
+                "[contains(., '%s')]" % PUBLISHED)), "no tender offered")[0]
+    row.click()
+    close_dialog(driver, "OK")
     wait(driver, lambda d: field.get_attribute('value') == PUBLISHED,
         "the tender was not chosen")
     press(driver, "Submit")
-    message = dialog_text(driver)
-    assert "price" in message.lower(), message
+    assert "Submit it?" in dialog_text(driver)
+    close_dialog(driver, "OK")
+    message = dialog_text(driver, "cannot be submitted yet")
+    assert "Fix these and try again" in message
+    assert "price" in message, message
     close_dialog(driver)
     assert_clean(driver)
     assert state_of(server, 'provider2', 'commissioning.bid',

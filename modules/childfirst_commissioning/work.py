@@ -70,6 +70,12 @@ ROLES = [
     ('group_commissioning_evaluator', '_evaluator_parts'),
     ('group_commissioning_provider', '_provider_parts'),
     ]
+# The models of the records of the items
+RECORDS = [
+    'commissioning.tender', 'commissioning.bid',
+    'commissioning.bid.response', 'commissioning.tender.evaluator',
+    'commissioning.contract', 'commissioning.monitoring.return',
+    'commissioning.contract.payment']
 # The rows of a part are numbered id * PARTS + the part's number
 PARTS = 100
 # The columns of the rows and their SQL types
@@ -137,13 +143,13 @@ class Work(AccessMixin, ModelSQL, ModelView):
 
     @classmethod
     def get_records(cls):
-        Model = Pool().get('ir.model')
-        models = [
-            'commissioning.tender', 'commissioning.bid',
-            'commissioning.bid.response', 'commissioning.tender.evaluator',
-            'commissioning.contract', 'commissioning.monitoring.return',
-            'commissioning.contract.payment']
-        return [(None, '')] + [(m, Model.get_name(m)) for m in models]
+        """The models of the items the user may read: the clients hide a
+        reference to a model the user may not read"""
+        pool = Pool()
+        Model = pool.get('ir.model')
+        ModelAccess = pool.get('ir.model.access')
+        return [(None, '')] + [(m, Model.get_name(m)) for m in RECORDS
+            if ModelAccess.check(m, 'read', raise_exception=False)]
 
     @classmethod
     def table_query(cls):

@@ -135,12 +135,17 @@ def test_evaluator_sealed_bids(published, company):
                 'criteria': [('add', [c.id for c in published.criteria
                             if c.method == 'scored'])],
                 }])
-    before = counts(user)
+    domains = [
+        [('tender.bids.provider', '!=', None)],
+        [('tender.bids.provider', '=', None)],
+        [('tender.bids', '=', None)],
+        [('bid', '!=', None)],
+        ]
+    before = counts(user), [queue(user, d) for d in domains]
     _, bidder = make_provider("Provider Z", 'providerz')
     bid_on(published, bidder, 200000)
-    assert counts(user) == before
+    assert (counts(user), [queue(user, d) for d in domains]) == before
     assert queue(user) == {('declare_conflicts', str(evaluator))}
-    assert queue(user, [('tender.bids.provider', '!=', None)]) == set()
     with pytest.raises(AccessError):
         queue(user, [('tender.bids.price', '>', 0)])
 
@@ -289,6 +294,23 @@ def test_tabs_are_kinds(transaction):
         domain = tab_domain(tab)
         kinds.update(value for _, _, value in domain)
     assert kinds == {k for k, _ in Work.kind.selection}
+
+
+def test_record_models_readable(officer, provider):
+    """The record of an item offers only the models the user may read, as
+    the clients hide a reference to a model the user may not read"""
+    Work = Pool().get('commissioning.work')
+    for user, hidden in [
+            (officer, set()),
+            (provider, {'commissioning.tender.evaluator'}),
+            ]:
+        with as_user(user):
+            models = {m for m, _ in Work.get_records()}
+            view = Work.fields_view_get(view_type='tree')
+        assert not (models & hidden)
+        assert 'record' in view['fields'], user.login
+    assert 'commissioning.tender.evaluator' in {
+        m for m, _ in Work.get_records()}
 
 
 def test_menu_first(transaction):
