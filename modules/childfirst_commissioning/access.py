@@ -143,8 +143,9 @@ class AccessMixin:
             domain = secure_domain(cls, domain)
         elif transaction.user and transaction.context.get('_export_rules'):
             # The records of a relation an export lists are those the user
-            # may read
-            with check_access():
+            # may read; the searches of its record rules are not checked
+            with check_access(), transaction.set_context(
+                    _export_rules=False):
                 return cls.search(
                     domain, offset=offset, limit=limit, order=order,
                     count=count, query=query)

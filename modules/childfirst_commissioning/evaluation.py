@@ -3,9 +3,9 @@
 # copyright notices and license terms.
 """Who evaluates a tender, their scores, and the gates that start and
 complete its evaluation."""
-from sql import Null
+from sql import Cast, Null
 from sql.aggregate import Count, Max, Min
-from sql.conditionals import Coalesce
+from sql.conditionals import Case, Coalesce
 from sql.operators import Exists
 
 from trytond.i18n import gettext
@@ -227,6 +227,11 @@ class Score(InputMixin, AccessMixin, ModelSQL, ModelView):
         help="0 unacceptable, 1 poor, 2 weak, 3 satisfactory, 4 good, "
         "5 excellent (on the default scale).")
     justification = fields.Text("Justification", required=True)
+    bid = fields.Function(fields.Many2One(
+            'commissioning.bid', "Bid"), 'get_answer_field')
+    criterion = fields.Function(fields.Many2One(
+            'commissioning.tender.criterion', "Criterion"),
+        'get_answer_field')
 
     @classmethod
     def __setup__(cls):
@@ -251,6 +256,23 @@ class Score(InputMixin, AccessMixin, ModelSQL, ModelView):
                     ])
             if len(evaluators) == 1:
                 return evaluators[0].id
+
+    @fields.depends('response', 'evaluator')
+    def on_change_response(self):
+        "The user scores as themselves, the tender's evaluator"
+        pool = Pool()
+        Evaluator = pool.get('commissioning.tender.evaluator')
+        if self.response and not self.evaluator:
+            evaluators = Evaluator.search([
+                    ('tender', '=', self.response.bid.tender.id),
+                    ('user', '=', Transaction().user),
+                    ], limit=1)
+            if evaluators:
+                self.evaluator, = evaluators
+
+    def get_answer_field(self, name):
+        value = getattr(self.response, name, None)
+        return value.id if value else None
 
     @classmethod
     def validate_fields(cls, scores, field_names):
@@ -311,6 +333,154 @@ class Score(InputMixin, AccessMixin, ModelSQL, ModelView):
             raise ScoreError(gettext(
                     'childfirst_commissioning.msg_score_bid_state',
                     bid=bid.rec_name))
+
+
+class Assignment(AccessMixin, ModelSQL, ModelView):
+    """An answer an evaluator is to score: the answer of a submitted bid to
+    a scored criterion assigned to them, for a tender in evaluation, unless
+    they declared a conflict with the bid.
+
+    The evaluator enters their score and justification on the assignment;
+    they are stored as the evaluator's score, with its checks."""
+    __name__ = 'commissioning.evaluation.assignment'
+    __string__ = "Scoring Assignment"
+
+    evaluator = fields.Many2One(
+        'commissioning.tender.evaluator', "Evaluator", readonly=True)
+    user = fields.Many2One('res.user', "User", readonly=True)
+    tender = fields.Many2One(
+        'commissioning.tender', "Tender", readonly=True)
+    bid = fields.Many2One('commissioning.bid', "Bid", readonly=True)
+    provider = fields.Many2One('party.party', "Provider", readonly=True)
+    criterion = fields.Many2One(
+        'commissioning.tender.criterion', "Criterion", readonly=True)
+    response = fields.Many2One(
+        'commissioning.bid.response', "Answer", readonly=True)
+    answer = fields.Function(
+        fields.Text("Answer"), 'get_answer')
+    score = fields.Many2One('commissioning.score', "Score", readonly=True)
+    score_value = fields.Function(fields.Integer(
+            "Score",
+            help="0 unacceptable, 1 poor, 2 weak, 3 satisfactory, 4 good, "
+            "5 excellent (on the default scale)."),
+        'get_score_values', setter='set_score_values')
+    justification = fields.Function(fields.Text(
+            "Justification",
+            help="Why the answer earns this score, in words the provider "
+            "will read in their assessment summary."),
+        'get_score_values', setter='set_score_values')
+    state = fields.Selection([
+            ('to_score', "To Score"),
+            ('scored', "Scored"),
+            ], "State", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('tender', 'ASC'), ('bid', 'ASC'), ('criterion', 'ASC'),
+            ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        evaluator, assigned, conflict, criterion, bid, response, score = (
+            evaluation_tables())
+        tender = Pool().get('commissioning.tender').__table__()
+        # The Cantor pairing of the answer and the evaluator: an id of
+        # its own to each assignment
+        pair = (Cast(response.id, 'BIGINT')
+            + Cast(evaluator.id, 'BIGINT'))
+        return evaluator.join(tender, condition=evaluator.tender == tender.id
+            ).join(assigned, condition=assigned.evaluator == evaluator.id
+            ).join(criterion, condition=assigned.criterion == criterion.id
+            ).join(bid, condition=bid.tender == tender.id
+            ).join(response, condition=(response.bid == bid.id)
+                & (response.criterion == criterion.id)
+            ).join(score, 'LEFT', condition=(score.response == response.id)
+                & (score.evaluator == evaluator.id)
+            ).select(
+                (pair * (pair + 1) / 2 + evaluator.id).as_('id'),
+                evaluator.id.as_('evaluator'),
+                evaluator.user.as_('user'),
+                tender.id.as_('tender'),
+                bid.id.as_('bid'),
+                bid.provider.as_('provider'),
+                criterion.id.as_('criterion'),
+                response.id.as_('response'),
+                score.id.as_('score'),
+                Case((score.id == Null, 'to_score'),
+                    else_='scored').as_('state'),
+                where=(tender.state == 'evaluation')
+                & (bid.state == 'submitted')
+                & (criterion.method == 'scored')
+                & ~Exists(conflict.select(conflict.id,
+                        where=(conflict.evaluator == evaluator.id)
+                        & (conflict.bid == bid.id))))
+
+    def get_rec_name(self, name):
+        return "%s — %s" % (self.bid.rec_name, self.criterion.rec_name)
+
+    def get_answer(self, name):
+        return self.response.response
+
+    @classmethod
+    def get_score_values(cls, assignments, names):
+        result = {n: {} for n in names}
+        for assignment in assignments:
+            score = assignment.score
+            for name in names:
+                value = None
+                if score:
+                    value = (score.score if name == 'score_value'
+                        else score.justification)
+                result[name][assignment.id] = value
+        return result
+
+    @classmethod
+    def set_score_values(cls, assignments, name, value):
+        cls.enter(assignments, {name: value})
+
+    @classmethod
+    def write(cls, *args):
+        "Store the scores and justifications entered on the assignments"
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        Rule = pool.get('ir.rule')
+        ModelAccess.check(cls.__name__, 'write')
+        actions = iter(args)
+        for assignments, values in zip(actions, actions):
+            Rule.check(cls.__name__, list(map(int, assignments)), 'write')
+            unknown = set(values) - {'score_value', 'justification'}
+            if unknown:
+                raise AccessError(gettext(
+                        'childfirst_commissioning.msg_assignment_fields'))
+            cls.enter(assignments, values)
+
+    @classmethod
+    def enter(cls, assignments, values):
+        """Give or change the evaluator's score of each assignment with
+        values (score_value, justification)"""
+        Score = Pool().get('commissioning.score')
+        fields_ = {'score_value': 'score', 'justification': 'justification'}
+        values = {fields_[k]: v for k, v in values.items()}
+        to_write = [a.score for a in assignments if a.score]
+        new = [a for a in assignments if not a.score]
+        for assignment in new if new else assignments:
+            missing = [n for n in ['score', 'justification']
+                if (n in values or new) and values.get(n) in {None, ''}]
+            if missing:
+                raise ScoreError(gettext(
+                        'childfirst_commissioning.msg_assignment_incomplete',
+                        assignment=assignment.rec_name))
+        if to_write and values:
+            Score.write(to_write, values)
+        if new:
+            Score.create([{
+                        'response': a.response.id,
+                        'evaluator': a.evaluator.id,
+                        'score': values.get('score'),
+                        'justification': values.get('justification'),
+                        } for a in new])
 
 
 # The gates of the evaluation of a tender

@@ -55,6 +55,9 @@ class ReturnLine(InputMixin, AccessMixin, ModelSQL, ModelView):
     contract = fields.Function(
         fields.Many2One('commissioning.contract', "Contract"),
         'get_return_field', searcher='search_return_field')
+    period = fields.Function(
+        fields.Many2One('commissioning.monitoring.period', "Period"),
+        'get_return_field')
     date = fields.Function(
         fields.Date("Period End"), 'get_return_field')
     return_state = fields.Function(
@@ -90,7 +93,7 @@ class ReturnLine(InputMixin, AccessMixin, ModelSQL, ModelView):
     def get_return_field(self, name):
         if name == 'date':
             return self.return_.period.end_date
-        return self.return_.contract.id
+        return getattr(self.return_, name).id
 
     @classmethod
     def search_return_field(cls, name, clause):

@@ -14,8 +14,8 @@ from trytond.modules.childfirst_commissioning.tests.tools import (
     add_evaluators, as_user, assess, count_queries, declare, response_of,
     score, score_all)
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.transaction import Transaction
-
 
 # Start evaluation gate
 
@@ -230,6 +230,136 @@ def assert_answers_of_own_criteria(ex):
                 ]) == 0
 
 
+# Scoring from the evaluator's own assignments
+
+def test_assignments_listed(in_evaluation):
+    """Each evaluator lists the answers they are to score, with provider,
+    bid and criterion, and none they declared a conflict with"""
+    Assignment = Pool().get('commissioning.evaluation.assignment')
+    ex = in_evaluation
+    expected = {'specialist': 15, 'panel': 12, 'finance_lead': 2}
+    for key, count in expected.items():
+        with as_user(ex.users[key]):
+            assignments = Assignment.search([])
+            assert len(assignments) == count, key
+            assert Assignment.search_count(
+                [('state', '=', 'to_score')]) == count
+            assert {a.evaluator for a in assignments} == {
+                ex.evaluators[key]}
+            rows = Assignment.read([a.id for a in assignments], [
+                    'provider.rec_name', 'bid.rec_name', 'criterion.rec_name',
+                    'answer', 'rec_name'])
+            assert all(r['provider.']['rec_name'] for r in rows)
+    with as_user(ex.users['finance_lead']):
+        assert ex.bids['C'] not in {
+            a.bid for a in Assignment.search([])}
+    with as_user(ex.officer):
+        assert Assignment.search_count([]) == sum(expected.values())
+
+
+def test_assignment_scored(in_evaluation):
+    """The evaluator enters a score and its justification on an assignment:
+    it is their own score, changed by entering again"""
+    pool = Pool()
+    Assignment = pool.get('commissioning.evaluation.assignment')
+    Score = pool.get('commissioning.score')
+    ex = in_evaluation
+    with as_user(ex.users['panel']):
+        assignment, = Assignment.search([
+                ('bid', '=', ex.bids['A'].id),
+                ('criterion', '=', ex.criteria[CF[0]].id),
+                ])
+        Assignment.write([assignment], {
+                'score_value': 4, 'justification': "Children shaped it."})
+        assignment, = Assignment.search([('state', '=', 'scored')])
+        assert assignment.score_value == 4
+        score_, = Score.search([])
+        assert score_.evaluator == ex.evaluators['panel']
+        assert score_.response == response_of(
+            ex.bids['A'], ex.criteria[CF[0]])
+        Assignment.write([assignment], {'score_value': 3})
+        assert Score(score_.id).score == 3
+        assert Assignment.search_count([('state', '=', 'to_score')]) == 11
+
+
+def test_assignment_refusals(in_evaluation, provider):
+    """An assignment needs both a score and a justification, takes nothing
+    else, and is the evaluator's own"""
+    Assignment = Pool().get('commissioning.evaluation.assignment')
+    ex = in_evaluation
+    with as_user(ex.users['panel']):
+        assignment = Assignment.search([])[0]
+        with pytest.raises(ScoreError) as info:
+            Assignment.write([assignment], {'score_value': 4})
+        assert "justification" in info.value.message
+        assert assignment.rec_name in info.value.message
+        with pytest.raises(AccessError):
+            Assignment.write([assignment], {'evaluator': ex.evaluators[
+                        'specialist'].id})
+        assert Assignment.search_count([('state', '=', 'scored')]) == 0
+        # The score's own checks apply (the request's transaction is then
+        # rolled back)
+        with pytest.raises(ScoreError) as info:
+            Assignment.write([assignment], {
+                    'score_value': 9, 'justification': "Too high."})
+        assert "from 0 to 5" in info.value.message
+    with as_user(ex.users['specialist']):
+        # The panel's assignments are not the specialist's, whatever the
+        # domain
+        assert Assignment.search_count(
+            [('user', '=', ex.users['panel'].id)]) == 0
+        with pytest.raises(AccessError):
+            Assignment.read([assignment.id], ['score_value'])
+        with pytest.raises(AccessError):
+            Assignment.write([Assignment(assignment.id)], {
+                    'score_value': 4, 'justification': "Not mine."})
+        # Nor is the sealed price found through the assignment's bid
+        for price in [Decimal(1), Decimal(10 ** 9)]:
+            with pytest.raises(AccessError):
+                Assignment.search_count([('bid.price', '<', price)])
+    with as_user(provider), pytest.raises(AccessError):
+        Assignment.search([])
+    with as_user(ex.officer), pytest.raises(AccessError):
+        Assignment.write([Assignment(assignment.id)], {
+                'score_value': 4, 'justification': "Not the officer's."})
+
+
+def test_assignment_queries(in_evaluation):
+    "The assignments are read together, whatever their number"
+    pool = Pool()
+    Assignment = pool.get('commissioning.evaluation.assignment')
+    ex = in_evaluation
+    names = list(Assignment.fields_view_get(view_type='tree')['fields'])
+    counts = []
+    with as_user(ex.users['specialist']):
+        for limit in [1, 15]:
+            ids = [a.id for a in Assignment.search([], limit=limit)]
+            Transaction().cache.clear()
+            with count_queries() as queries:
+                Assignment.read(ids, names)
+            counts.append(len(queries))
+    assert counts[1] <= counts[0] + 1, counts
+
+
+def test_scores_list_after_evaluation(moderated):
+    """Once the evaluation completes, each evaluator's Scores list reads
+    every score it shows, with its evaluator and answer"""
+    Score = Pool().get('commissioning.score')
+    ex = moderated
+    for key in ['specialist', 'panel', 'finance_lead']:
+        with as_user(ex.users[key]):
+            names = list(Score.fields_view_get(view_type='tree')['fields'])
+            scores = Score.search([])
+            assert scores, key
+            rows = Score.read([s.id for s in scores], names + [
+                    'evaluator.rec_name', 'response.rec_name'])
+            assert all(r['evaluator.']['rec_name'] for r in rows)
+    with as_user(ex.users['panel']):
+        # Only the scores of the criteria the panel evaluates
+        assert not Score.search([
+                ('response.criterion', '=', ex.criteria[DELIVERY].id)])
+
+
 # Complete evaluation gate and ranking
 
 def test_complete_evaluation_gate(in_evaluation):
@@ -288,6 +418,31 @@ def test_ranking(moderated):
     assert 'Did not pass "%s"' % EVIDENCE in c.exclusion_reason
     assert Bid.search([('tender', '=', moderated.tender.id)],
         order=[('rank', 'ASC NULLS LAST')]) == [b, a, c]
+
+
+def test_ranking_list(moderated):
+    """The Bid Ranking lists the eligible bids first in rank order, then
+    the ineligible ones with their reason, on every database"""
+    pool = Pool()
+    Bid = pool.get('commissioning.bid')
+    ActWindow = pool.get('ir.action.act_window')
+    ModelData = pool.get('ir.model.data')
+    value, = ActWindow.read([ModelData.get_id(
+                'childfirst_commissioning', 'act_bid_ranking')],
+        ['pyson_domain', 'pyson_order'])
+    domain = PYSONDecoder({}).decode(value['pyson_domain'])
+    order = PYSONDecoder({}).decode(value['pyson_order'])
+    with as_user(moderated.officer):
+        bids = Bid.search(domain, order=order)
+        names = Bid.fields_view_get(
+            view_id=ModelData.get_id(
+                'childfirst_commissioning', 'bid_view_list_ranking'),
+            view_type='tree')['fields']
+        rows = Bid.read([b.id for b in bids], list(names))
+    assert bids == [moderated.bids[k] for k in 'BAC']
+    rows = {r['id']: r for r in rows}
+    assert [rows[b.id]['rank'] for b in bids] == [1, 2, None]
+    assert rows[bids[-1].id]['exclusion_reason']
 
 
 def test_ranking_queries(in_evaluation):

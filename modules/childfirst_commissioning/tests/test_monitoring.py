@@ -11,12 +11,11 @@ import pytest
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     GOOD_KPIS, TODAY, LockedError, RelationError, ReturnError,
-    ReturnValidationError,
-    SegregationError, as_user, complete_collaboration, count_queries,
-    draft_contract, fill_return, first_return, make_provider, make_user,
-    monitoring_periods, rate)
+    ReturnValidationError, SegregationError, as_user, complete_collaboration,
+    count_queries, draft_contract, fill_return, first_return, make_provider,
+    make_user, monitoring_periods, rate)
 from trytond.pool import Pool
-
+from trytond.pyson import PYSONDecoder
 
 # Ratings and periods
 
@@ -309,3 +308,41 @@ def test_return_period_of_its_contract(
     assert period.rec_name in info.value.message
     record, = Return.create([{'contract': other.id, 'period': own.id}])
     assert record.period == own
+
+
+def test_kpi_values_lists(reported_contract, officer):
+    """KPI values are listed with their contract and period, and graphed
+    one KPI at a time: values in different units are never added up"""
+    pool = Pool()
+    ActWindow = pool.get('ir.action.act_window')
+    ModelData = pool.get('ir.model.data')
+    Line = pool.get('commissioning.monitoring.return.line')
+    Kpi = pool.get('commissioning.contract.kpi')
+
+    def action(xml_id):
+        return ActWindow(ModelData.get_id('childfirst_commissioning', xml_id))
+
+    def view_types(action):
+        return [v.view.type for v in action.act_window_views]
+    everything = action('act_monitoring_return_line_form')
+    assert 'graph' not in view_types(everything)
+    over_time = action('act_kpi_values')
+    assert view_types(over_time)[0] == 'graph'
+    kpis = Kpi.search([('contract', '=', reported_contract.id)])
+    assert len(kpis) > 1
+    with as_user(officer):
+        for kpi_ in kpis:
+            domain = PYSONDecoder({'active_id': kpi_.id}).decode(
+                over_time.pyson_domain)
+            lines = Line.search(domain)
+            assert {line.kpi for line in lines} <= {kpi_}
+        view = Line.fields_view_get(
+            view_id=over_time.act_window_views[1].view.id,
+            view_type='tree')
+        assert {'contract', 'period'} <= set(view['fields'])
+        lines = Line.search(PYSONDecoder({}).decode(everything.pyson_domain))
+        rows = Line.read([line.id for line in lines], ['contract.rec_name',
+                'period.rec_name', 'kpi.rec_name', 'value'])
+        assert all(r['period.']['rec_name'] for r in rows)
+        assert {r['contract.']['rec_name'] for r in rows} == {
+            reported_contract.rec_name}
