@@ -73,7 +73,7 @@ ROLES = [
 # The models of the records of the items
 RECORDS = [
     'commissioning.tender', 'commissioning.bid',
-    'commissioning.bid.response', 'commissioning.tender.evaluator',
+    'commissioning.evaluation.assignment', 'commissioning.tender.evaluator',
     'commissioning.contract', 'commissioning.monitoring.return',
     'commissioning.contract.payment']
 # The rows of a part are numbered id * PARTS + the part's number
@@ -305,51 +305,23 @@ class Work(AccessMixin, ModelSQL, ModelView):
     @classmethod
     def _evaluator_parts(cls):
         uid = Transaction().user
-        return cls._part(30, 'commissioning.tender.evaluator', [
-                ('user', '=', uid),
-                ('conflict_state', '=', 'pending'),
-                ('tender.state', 'in', ASSIGNMENT_STATES + ['evaluation']),
-                ], 'conflict', 'declare_conflicts',
-            tender=lambda t: t.tender) + cls._scores_to_give(31)
-
-    @classmethod
-    def _scores_to_give(cls, number):
-        """The responses of the submitted bids of the tenders in evaluation
-        to a criterion assigned to the user that the user has not scored,
-        but on the bids the user declared a conflict on"""
-        pool = Pool()
-        Link = pool.get('commissioning.tender.evaluator-criterion')
-        Conflict = pool.get('commissioning.tender.evaluator-bid')
-        Score = pool.get('commissioning.score')
-        Bid = pool.get('commissioning.bid')
-        evaluator, mine = cls._search('commissioning.tender.evaluator', [
-                ('user', '=', Transaction().user),
-                ('conflict_state', '!=', 'pending'),
-                ('tender.state', '=', 'evaluation'),
-                ])
-        table, where = cls._search('commissioning.bid.response', [
-                ('bid.state', '=', 'submitted'),
-                ('bid.tender.state', '=', 'evaluation'),
-                ])
-        if table is None or evaluator is None:
-            return []
-        link = Link.__table__()
-        conflict = Conflict.__table__()
-        score = Score.__table__()
-        bid = Bid.__table__()
-        query = table.join(bid, condition=bid.id == table.bid
-            ).join(link, condition=link.criterion == table.criterion
-            ).join(evaluator, condition=(evaluator.id == link.evaluator)
-                & (evaluator.tender == bid.tender))
-        where &= mine & ~Exists(conflict.select(Literal(1),
-                where=(conflict.evaluator == evaluator.id)
-                & (conflict.bid == table.bid)))
-        where &= ~Exists(score.select(Literal(1),
-                where=(score.evaluator == evaluator.id)
-                & (score.response == table.id)))
-        return [cls._select(table, number, 'score', 'score', where,
-                'commissioning.bid.response', from_=query,
-                tender=bid.tender, bid=table.bid)]
+        return (
+            cls._part(30, 'commissioning.tender.evaluator', [
+                    ('user', '=', uid),
+                    ('conflict_state', '=', 'pending'),
+                    ('tender.state', 'in',
+                        ASSIGNMENT_STATES + ['evaluation']),
+                    ], 'conflict', 'declare_conflicts',
+                tender=lambda t: t.tender)
+            # The answers to score: of the submitted bids of the tenders in
+            # evaluation to a criterion assigned to the user, but on the
+            # bids the user declared a conflict on
+            + cls._part(31, 'commissioning.evaluation.assignment', [
+                    ('user', '=', uid),
+                    ('state', '=', 'to_score'),
+                    ], 'score', 'score',
+                tender=lambda t: t.tender,
+                bid=lambda t: t.bid))
 
     @classmethod
     def _provider_parts(cls):

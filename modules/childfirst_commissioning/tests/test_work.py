@@ -10,7 +10,7 @@ import pytest
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, DELIVERY, as_user, bid_on, count_queries, make_provider,
-    make_tender, make_user, response_of, score)
+    make_tender, make_user, score)
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.transaction import Transaction
@@ -102,22 +102,35 @@ def test_evaluator_conflicts_own(assigned):
     assert counts(users['panel'])['Conflicts'] == 1
 
 
+def scoring(user):
+    "Return the (bid, criterion) of each answer user has to score"
+    Assignment = Pool().get('commissioning.evaluation.assignment')
+    result = set()
+    for action, record in queue(user, [('kind', '=', 'score')]):
+        assert action == 'score'
+        model, id_ = record.split(',')
+        assert model == 'commissioning.evaluation.assignment'
+        assignment = Assignment(int(id_))
+        result.add((assignment.bid, assignment.criterion))
+    return result
+
+
 def test_evaluator_scores_to_give(in_evaluation):
     """The scores to give: assigned criteria of the submitted bids but the
     conflicted one, until scored"""
     ex = in_evaluation
     users, evaluators = ex.users, ex.evaluators
-    work = queue(users['specialist'])
-    expected = {('score', str(response_of(ex.bids[b], ex.criteria[n])))
+    expected = {(ex.bids[b], ex.criteria[n])
         for b in 'ABC' for n in CF + [DELIVERY]}
-    assert work == expected
+    assert scoring(users['specialist']) == expected
     # The lead declared a conflict on C
-    assert queue(users['finance_lead']) == {
-        ('score', str(response_of(ex.bids[b], ex.criteria[DELIVERY])))
-        for b in 'AB'}
+    assert scoring(users['finance_lead']) == {
+        (ex.bids[b], ex.criteria[DELIVERY]) for b in 'AB'}
     score(users['specialist'], evaluators['specialist'], ex.bids['A'],
         ex.criteria[DELIVERY], 4)
     assert counts(users['specialist'])['Scores'] == len(expected) - 1
+    assert (ex.bids['A'], ex.criteria[DELIVERY]) not in scoring(
+        users['specialist'])
     # Another evaluator's score changes nothing of the panel's
     before = counts(users['panel'])
     score(users['finance_lead'], evaluators['finance_lead'], ex.bids['A'],
