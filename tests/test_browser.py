@@ -297,8 +297,12 @@ def test_provider_bid_refused(browser_server, browser):
     assert "price" in message, message
     close_dialog(driver)
     assert_clean(driver)
+    # The bid waits in My Work as a draft; the tender is no longer open
+    back_to_work(driver)
+    wait_text(driver, "Complete and submit the bid")
+    assert_counts(driver, server, 'provider2', Bids=1)
     assert state_of(server, 'provider2', 'commissioning.bid',
-        PUBLISHED) in ([], ['draft'])
+        "%s — Riverside Community Partnership" % PUBLISHED) == ['draft']
 
 
 def test_provider_return(browser_server, browser):
