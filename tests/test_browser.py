@@ -146,6 +146,23 @@ def open_link(driver, text):
         "%s did not open" % text)
 
 
+def click(driver, find, what):
+    """Click the first element find returns, once the page lets the user
+    click it"""
+    from selenium.common.exceptions import WebDriverException
+
+    def clicked(driver):
+        elements = find(driver)
+        if not elements:
+            return False
+        try:
+            elements[0].click()
+        except WebDriverException:
+            return False
+        return True
+    wait(driver, clicked, "could not click %s" % what)
+
+
 def buttons(driver):
     "Return {label: button} of the buttons of the open tab"
     return {b.get_attribute('textContent').strip(): b
@@ -194,8 +211,11 @@ def back_to_work(driver):
 
 
 def state_of(server, login, model, name):
+    """Return the states of the records of model named name (or matching
+    the domain name) that login reads"""
+    domain = [('rec_name', '=', name)] if isinstance(name, str) else name
     response = server.call(server.session(login),
-        'model.%s.search_read' % model, [('rec_name', '=', name)],
+        'model.%s.search_read' % model, domain,
         0, None, None, ['state'], {})
     return [r['state'] for r in response['result']]
 
@@ -269,11 +289,12 @@ def test_provider_bid_refused(browser_server, browser):
     assert_clean(driver)
 
     open_menu(driver, 'Commissioning', 'Bids')
+    wait(driver, lambda d: 'Bids' in d.find_element(
+            by().CSS_SELECTOR, '#tablist li.active').text, "no Bids tab")
     wait_counted(driver)
-    new = wait(driver, lambda d: shown(active_tab(d).find_elements(
+    click(driver, lambda d: shown(active_tab(d).find_elements(
                 by().CSS_SELECTOR, "a[title^='New'], button[title^='New']")),
-        "no New button")[0]
-    new.click()
+        "New")
     field = wait(driver, lambda d: shown(active_tab(d).find_elements(
                 by().CSS_SELECTOR,
                 "[data-field-name='tender'] input[type=text]"
@@ -302,7 +323,7 @@ def test_provider_bid_refused(browser_server, browser):
     wait_text(driver, "Complete and submit the bid")
     assert_counts(driver, server, 'provider2', Bids=1)
     assert state_of(server, 'provider2', 'commissioning.bid',
-        "%s — Riverside Community Partnership" % PUBLISHED) == ['draft']
+        [('tender.name', '=', PUBLISHED)]) == ['draft']
 
 
 def test_provider_return(browser_server, browser):

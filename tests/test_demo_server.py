@@ -21,6 +21,9 @@ import pytest
 
 CHROMIUM = '/usr/bin/chromium'
 CHROMEDRIVER = '/usr/bin/chromedriver'
+# The tab the user looks at: My Work opens at login, others open beside it
+ACTIVE_TAB = '#tabcontent > .tab-pane.active'
+ACTIVE_TAB_XPATH = "//div[@id='tabcontent']/div[contains(@class, 'active')]"
 
 # The demo tenders and the states scripts/demo.py brings them to.
 DEMO_TENDERS = {
@@ -250,6 +253,11 @@ def sao_login(driver, server, login):
                 (By.CSS_SELECTOR, '.modal input[type=password]')))
     password.send_keys(server.passwords[login])
     password.submit()
+    if login != 'admin':
+        # The demo users open My Work at login: once it is open, what the
+        # test opens next comes in front of it
+        WebDriverWait(driver, 60).until(EC.visibility_of_element_located(
+                (By.XPATH, "//ul[@id='tablist']//a[contains(., 'My Work')]")))
 
 
 def open_menu(driver, *path):
@@ -278,7 +286,7 @@ def tab_text(driver, *texts):
     from selenium.webdriver.support.ui import WebDriverWait
 
     def shown(driver):
-        text = driver.find_element(By.ID, 'tabcontent').text
+        text = driver.find_element(By.CSS_SELECTOR, ACTIVE_TAB).text
         if all(t in text for t in texts):
             return text
     return WebDriverWait(driver, 20).until(shown)
@@ -299,7 +307,7 @@ def test_web_client(server, tmp_path):
         open_menu(driver, 'Commissioning', 'Tenders')
 
         def tender_shown(driver):
-            text = driver.find_element(By.ID, 'tabcontent').text
+            text = driver.find_element(By.CSS_SELECTOR, ACTIVE_TAB).text
             return [n for n in DEMO_TENDERS if n in text]
         try:
             shown = WebDriverWait(driver, 20).until(tender_shown)
@@ -320,14 +328,14 @@ def test_web_client(server, tmp_path):
         # The draft tender's form shows the live design checklist with
         # what is still missing, before any button is pressed.
         row = wait.until(EC.element_to_be_clickable(
-                (By.XPATH, "//div[@id='tabcontent']//td"
+                (By.XPATH, ACTIVE_TAB_XPATH + "//td"
                     "[.//*[normalize-space(text())='Support After Arrest']"
                     " or normalize-space(text())='Support After Arrest']")))
         ActionChains(driver).double_click(row).perform()
 
         def checklist_shown(driver):
             for area in driver.find_elements(
-                    By.CSS_SELECTOR, '#tabcontent textarea'):
+                    By.CSS_SELECTOR, ACTIVE_TAB + ' textarea'):
                 value = area.get_attribute('value') or ''
                 if 'Children were involved in designing' in value:
                     return value
@@ -361,7 +369,7 @@ def test_web_client_contract(server, tmp_path):
         open_menu(driver, 'Commissioning', 'Contracts')
         tab_text(driver, contract)
         row = wait.until(EC.element_to_be_clickable(
-                (By.XPATH, "//div[@id='tabcontent']//td"
+                (By.XPATH, ACTIVE_TAB_XPATH + "//td"
                     "[.//*[contains(text(), '%s')]"
                     " or contains(text(), '%s')]" % (contract, contract))))
         ActionChains(driver).double_click(row).perform()
@@ -370,7 +378,7 @@ def test_web_client_contract(server, tmp_path):
         print("screenshot: %s" % screenshot)
         assert "Children who say they felt safe" in text
         values = [i.get_attribute('value') for i in driver.find_elements(
-                By.CSS_SELECTOR, '#tabcontent input')]
+                By.CSS_SELECTOR, ACTIVE_TAB + ' input')]
         assert "Riverside Community Partnership" in values
         assert not script_errors(driver)
 
