@@ -291,7 +291,6 @@ def test_provider_bid_refused(browser_server, browser):
     open_menu(driver, 'Commissioning', 'Bids')
     wait(driver, lambda d: 'Bids' in d.find_element(
             by().CSS_SELECTOR, '#tablist li.active').text, "no Bids tab")
-    wait_counted(driver)
     click(driver, lambda d: shown(active_tab(d).find_elements(
                 by().CSS_SELECTOR, "a[title^='New'], button[title^='New']")),
         "New")

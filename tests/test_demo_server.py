@@ -356,24 +356,35 @@ def test_web_client(server, tmp_path):
 def test_web_client_contract(server, tmp_path):
     """The provider of the demo contract opens it and its returns in the
     web client; the officer opens the overdue returns"""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
     contract = "Trusted Adults for Children at Risk 2026-2028"
     driver = chromium(tmp_path)
     screenshot = tmp_path / 'contract.png'
     try:
-        wait = WebDriverWait(driver, 20)
         sao_login(driver, server, 'provider2')
         open_menu(driver, 'Commissioning', 'Contracts')
         tab_text(driver, contract)
-        row = wait.until(EC.element_to_be_clickable(
-                (By.XPATH, ACTIVE_TAB_XPATH + "//td"
-                    "[.//*[contains(text(), '%s')]"
-                    " or contains(text(), '%s')]" % (contract, contract))))
-        ActionChains(driver).double_click(row).perform()
-        text = tab_text(driver, "Children who say they felt safe")
+        row_xpath = (ACTIVE_TAB_XPATH + "//td"
+            "[.//*[contains(text(), '%s')]"
+            " or contains(text(), '%s')]" % (contract, contract))
+
+        def form_opened(driver):
+            # The list may still be drawn again as it loads: double-click
+            # the row until the form shows
+            text = driver.find_element(By.CSS_SELECTOR, ACTIVE_TAB).text
+            if "Children who say they felt safe" in text:
+                return text
+            rows = [r for r in driver.find_elements(By.XPATH, row_xpath)
+                if r.is_displayed()]
+            if rows:
+                try:
+                    ActionChains(driver).double_click(rows[0]).perform()
+                except WebDriverException:
+                    pass
+        text = WebDriverWait(driver, 60).until(form_opened)
         driver.save_screenshot(str(screenshot))
         print("screenshot: %s" % screenshot)
         assert "Children who say they felt safe" in text
