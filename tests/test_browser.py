@@ -310,9 +310,12 @@ def test_provider_bid_refused(browser_server, browser):
     wait(driver, lambda d: field.get_attribute('value') == PUBLISHED,
         "the tender was not chosen")
     press(driver, "Submit")
-    assert "Submit it?" in dialog_text(driver)
-    close_dialog(driver, "OK")
-    message = dialog_text(driver, "cannot be submitted yet")
+    message = dialog_text(driver)
+    if "cannot be submitted yet" not in message:
+        # A client that confirms before the server checks
+        assert "Submit it?" in message, message
+        close_dialog(driver, "OK")
+        message = dialog_text(driver, "cannot be submitted yet")
     assert "Fix these and try again" in message
     assert "price" in message, message
     close_dialog(driver)
