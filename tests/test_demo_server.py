@@ -127,6 +127,56 @@ def test_provider_cannot_read_drafts(server):
         "the provider read a draft tender: %s" % response)
 
 
+def rpc_date(value):
+    "Return the date or datetime of a JSON-RPC value"
+    import datetime as dt
+    if not value:
+        return None
+    fields_ = ['year', 'month', 'day']
+    if value['__class__'] == 'datetime':
+        fields_ += ['hour', 'minute', 'second']
+        return dt.datetime(*(value[f] for f in fields_))
+    return dt.date(*(value[f] for f in fields_))
+
+
+def test_demo_dates_agree(server):
+    """The demo's dates tell one story: each tender published before its
+    deadline and closed after it, every bid submitted before it, the
+    contracted tender awarded before its contract started"""
+    auth = server.session('officer')
+    tenders = server.call(auth, 'model.commissioning.tender.search_read',
+        [], 0, None, None, ['name', 'published_at', 'submission_deadline',
+            'closed_at', 'award_date', 'standstill_end', 'contract_start',
+            'contract_end', 'contract.start_date', 'contract.end_date'],
+        {})['result']
+    bids = server.call(auth, 'model.commissioning.bid.search_read',
+        [('submitted_at', '!=', None)], 0, None, None,
+        ['tender', 'submitted_at'], {})['result']
+    assert bids
+    deadlines = {}
+    for tender in tenders:
+        name = tender['name']
+        published = rpc_date(tender['published_at'])
+        deadline = rpc_date(tender['submission_deadline'])
+        closed = rpc_date(tender['closed_at'])
+        deadlines[tender['id']] = deadline
+        if published:
+            assert published < deadline, name
+        if closed:
+            assert deadline <= closed, name
+        if tender['award_date']:
+            assert closed.date() < rpc_date(tender['award_date']), name
+            assert rpc_date(tender['standstill_end']) < rpc_date(
+                tender['contract_start']), name
+        if tender['contract.']:
+            assert rpc_date(tender['contract_start']) == rpc_date(
+                tender['contract.']['start_date']), name
+            assert rpc_date(tender['contract_end']) == rpc_date(
+                tender['contract.']['end_date']), name
+    for bid in bids:
+        assert rpc_date(bid['submitted_at']) <= deadlines[bid['tender']]
+
+
 def test_providers_see_own_bids(server):
     """Each demo provider reads its own bids and their results, and none of
     another organisation's"""
@@ -414,3 +464,43 @@ def test_web_client_contract(server, tmp_path):
         assert not script_errors(driver)
     finally:
         driver.quit()
+
+
+def test_documents(server):
+    """The provider reads the published tender's specification and its own
+    bids' method statements over RPC, never another bidder's, nor the
+    specification of a tender not yet published"""
+    published = "Youth Diversion and Prevention Service 2026-2029"
+    provider = server.login('provider')
+    response = server.call(
+        provider, 'model.ir.attachment.search_read',
+        [('resource', 'like', 'commissioning.tender,%')], 0, None, None,
+        ['name', 'data'], {})
+    assert 'result' in response, response
+    documents = {r['name']: r['data'] for r in response['result']}
+    data = documents["Service specification - %s.pdf" % published]
+    assert data.startswith(b'%PDF-')
+    assert not any(name.endswith(
+                "%s.pdf" % DRAFT_TENDER) or "Mentoring" in name
+        for name in documents), documents
+
+    response = server.call(
+        provider, 'model.ir.attachment.search_read',
+        [('resource', 'like', 'commissioning.bid,%')], 0, None, None,
+        ['name'], {})
+    names = {r['name'] for r in response['result']}
+    assert "Method statement - Northside Youth Trust.pdf" in names, names
+    assert not any("Riverside" in n or "Eastgate" in n for n in names), names
+
+    # Another bidder's, which the officer reads once the tender closed
+    officer = server.login('officer')
+    response = server.call(
+        officer, 'model.ir.attachment.search_read',
+        [('resource', 'like', 'commissioning.bid,%'),
+            ('name', 'like', '%Riverside%')], 0, None, None, ['name'], {})
+    other = [r['id'] for r in response['result']]
+    assert other, response
+    response = server.call(
+        provider, 'model.ir.attachment.read', other, ['name', 'data'], {})
+    assert not response.get('result'), (
+        "the provider read another bidder's document: %s" % response)

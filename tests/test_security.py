@@ -638,7 +638,8 @@ def sealed(server, rpc, undo, demo):
                     bid[key] = response['result']
             if values['submit']:
                 response = rpc(
-                    login, 'commissioning.bid', 'submit', [bid['id']])
+                    login, 'commissioning.bid', 'submit', [bid['id']],
+                    context={'_skip_warnings': True})
                 if 'error' in response:
                     bid['problems'].append(
                         "the bidder could not submit its bid: %s -> %s" % (

@@ -177,17 +177,20 @@ def _checked():
 
 
 class ResourceExportMixin:
-    "Attachments and notes are exported only when they can be read"
+    """Attachments and notes are exported only when they can be read, and
+    through their resource reach only the records the user may read"""
     __slots__ = ()
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):
-        cls.check_access([r.id for r in records], mode='read')
-        return super().export_data(records, fields_names, header=header)
-
-
-class Attachment(ResourceExportMixin, metaclass=PoolMeta):
-    __name__ = 'ir.attachment'
+        if not _checked():
+            return super().export_data(records, fields_names, header=header)
+        ids = [r.id for r in records]
+        cls.check_access(ids, mode='read')
+        check_export(cls, ids, [f.split('/') for f in fields_names])
+        with Transaction().set_context(_export_rules=True):
+            return super().export_data(
+                cls.browse(ids), fields_names, header=header)
 
 
 class Note(ResourceExportMixin, metaclass=PoolMeta):

@@ -26,7 +26,7 @@ from .common import add_workflow
 from .exceptions import (
     BidSubmissionError, BidValidationError, LockedError, RelationError,
     WithdrawError)
-from .gate import check, check_gate, checklist_text, message
+from .gate import check, check_gate, checklist_text, confirm, message
 from .ranking import RANKING_FIELDS
 from .states import BID_STATES, DEAD_STATES, LIVE_STATES, TENDER_STATES
 from .validation import InputMixin
@@ -68,6 +68,7 @@ class Bid(
         ModelView):
     __name__ = 'commissioning.bid'
     __string__ = "Bid"
+    _collaboration_none_message = 'msg_bid_check_evidence_none'
     _history = True
     _states = {
         'readonly': Eval('state') != 'draft',
@@ -82,7 +83,8 @@ class Bid(
             ],
         states={
             'readonly': (Eval('state') != 'draft') | Eval('responses', [0]),
-            })
+            },
+        help="The published tender this bid answers.")
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)
     provider = fields.Many2One(
@@ -104,22 +106,38 @@ class Bid(
         help="The total price over the contract. Sealed until the tender "
         "closes.")
     responses = fields.One2Many(
-        'commissioning.bid.response', 'bid', "Responses", states=_states)
+        'commissioning.bid.response', 'bid', "Responses", states=_states,
+        help="Your answer to each criterion of the tender. Every criterion "
+        "except the price needs an answer.")
     collaborations = fields.One2Many(
         'commissioning.collaboration', 'origin',
         "Collaboration with Children", states=_states,
         help="Evidence that children shaped this bid or the bidder's "
         "services.")
-    submitted_at = fields.DateTime("Submitted At", readonly=True)
-    eligible = fields.Boolean("Eligible", readonly=True)
-    exclusion_reason = fields.Text("Exclusion Reason", readonly=True)
+    submitted_at = fields.DateTime("Submitted At", readonly=True,
+        help="When the bid was submitted, to the second; it must be before "
+        "the deadline.")
+    eligible = fields.Boolean("Eligible", readonly=True,
+        help="Whether the bid passed every pass/fail requirement and minimum"
+        " score; only eligible bids are ranked.")
+    exclusion_reason = fields.Text("Exclusion Reason", readonly=True,
+        help="Why the bid is not eligible, one reason a line.")
     child_first_score = fields.Numeric(
-        "Child First Score", digits=(16, 2), readonly=True)
-    price_score = fields.Numeric("Price Score", digits=(16, 2), readonly=True)
-    total_score = fields.Numeric("Total Score", digits=(16, 2), readonly=True)
-    rank = fields.Integer("Rank", readonly=True)
+        "Child First Score", digits=(16, 2), readonly=True,
+        help="The weighted score of the Child First criteria.")
+    price_score = fields.Numeric("Price Score", digits=(16, 2), readonly=True,
+        help="The score of the price: the lowest price gets the price "
+        "criterion's full weight, the others in proportion.")
+    total_score = fields.Numeric("Total Score", digits=(16, 2), readonly=True,
+        help="The weighted scores of every criterion and the price, out of "
+        "100.")
+    rank = fields.Integer("Rank", readonly=True,
+        help="The bid's place among the eligible bids, 1 being the best; "
+        "empty when the bid is not eligible.")
     submission_checklist = fields.Function(
-        fields.Text("Submission Checklist"), 'get_submission_checklist')
+        fields.Text("Submission Checklist",
+            help="What the bid still needs before it can be submitted, "
+            "checked as you edit."), 'get_submission_checklist')
     # The ranking of the tender's bids, written for all of them at once
     ranking = fields.Function(
         fields.Dict(None, "Ranking"), 'get_ranking', setter='set_ranking')
@@ -127,9 +145,14 @@ class Bid(
         fields.Selection(TENDER_STATES, "Tender State"),
         'on_change_with_tender_state')
     language_notes = fields.Function(
-        fields.Text("Child First Language"), 'get_language_notes')
+        fields.Text("Child First Language",
+            help="Words in your answers that label children, with the Child "
+            "First wording to use instead."), 'get_language_notes')
     state = fields.Selection(
-        BID_STATES, "State", readonly=True, required=True, sort=False)
+        BID_STATES, "State", readonly=True, required=True, sort=False,
+        help="Draft until you submit it; then submitted, and awarded or "
+        "unsuccessful once the tender is awarded. A withdrawn or void "
+        "bid is not evaluated.")
     state_string = state.translated('state')
 
     del _states
@@ -473,6 +496,8 @@ class Bid(
         for bid in bids:
             check_gate(BidSubmissionError, 'msg_bid_submission_gate',
                 bid.submission_checks(now), bid=bid.rec_name)
+        confirm('msg_bid_submit_confirm', bids,
+            bids=", ".join(b.rec_name for b in bids))
         cls.write(bids, {'submitted_at': now})
 
     @classmethod
@@ -485,6 +510,8 @@ class Bid(
             check_gate(WithdrawError, 'msg_bid_withdraw_gate', [
                     check('msg_bid_label_withdrawable', failures)],
                 bid=bid.rec_name)
+        confirm('msg_bid_withdraw_confirm', bids,
+            bids=", ".join(b.rec_name for b in bids))
 
     @classmethod
     @Workflow.transition('void')

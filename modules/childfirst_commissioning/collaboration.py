@@ -183,6 +183,9 @@ class CollaborationOriginMixin:
         "Raise when the evidence of this record may no longer change"
         pass
 
+    # The message of a record without any collaboration record
+    _collaboration_none_message = 'msg_check_evidence_none'
+
     def collaboration_evidence_checks(self):
         """Return the failing checks of this record's evidence.
 
@@ -194,7 +197,8 @@ class CollaborationOriginMixin:
             return failures
         if not records:
             failures.append(gettext(
-                    'childfirst_commissioning.msg_check_evidence_none'))
+                    'childfirst_commissioning.%s'
+                    % self._collaboration_none_message))
         for record in records:
             failures.append(gettext(
                     'childfirst_commissioning.msg_check_evidence_incomplete',

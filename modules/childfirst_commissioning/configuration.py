@@ -1,6 +1,8 @@
 # This file is part of Child First commissioning for Tryton.
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
+import re
+
 from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 
@@ -16,7 +18,22 @@ _RANGES = [
     ('standstill_days', 0, 60),
     ('default_tolerance', 0, 100),
     ('return_due_days', 0, 365),
+    ('document_size_max', 1, 500),
     ]
+# The documents commissioning records take by default: the files of
+# public-sector documents
+DOCUMENT_TYPES = (
+    "pdf, doc, docx, odt, rtf, txt, csv, xls, xlsx, ods, ppt, pptx, odp, "
+    "png, jpg, jpeg, gif")
+# A file extension: letters and digits, without the dot
+_EXTENSION = re.compile(r'[a-z0-9]{1,16}')
+
+
+def extensions(text):
+    """Return the extensions of the text as a user writes them: separated
+    by commas or spaces, with or without their dot, in any case"""
+    return [e.lstrip('.').lower() for e in re.split(r'[\s,;]+', text or '')
+        if e.strip()]
 
 
 class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
@@ -53,6 +70,15 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
         "Return Due (days)", required=True,
         help="Days after the end of a monitoring period by which the "
         "provider's return is due.")
+    document_size_max = fields.Integer(
+        "Maximum Document Size (MB)", required=True,
+        help="The largest file users may attach to a tender, a bid, a "
+        "monitoring return or another commissioning record.")
+    document_types = fields.Char(
+        "Allowed Document Types", required=True,
+        help="The extensions of the files users may attach to "
+        "commissioning records, separated by commas, such as "
+        "\"pdf, docx, odt\".")
 
     @classmethod
     def default_minimum_child_first_weight(cls):
@@ -87,6 +113,18 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
         return 20
 
     @classmethod
+    def default_document_size_max(cls):
+        return 20
+
+    @classmethod
+    def default_document_types(cls):
+        return DOCUMENT_TYPES
+
+    def allowed_document_types(self):
+        "Return the extensions of the files users may attach"
+        return extensions(self.document_types)
+
+    @classmethod
     def validate_fields(cls, records, field_names):
         super().validate_fields(records, field_names)
         for name, lowest, highest in _RANGES:
@@ -99,3 +137,19 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
                             'childfirst_commissioning.msg_configuration_range',
                             field=cls.fields_get([name])[name]['string'],
                             value=value, lowest=lowest, highest=highest))
+        if not field_names or 'document_types' in field_names:
+            cls.check_document_types(records)
+
+    @classmethod
+    def check_document_types(cls, records):
+        "Raise unless the document types are a list of file extensions"
+        for record in records:
+            types = extensions(record.document_types)
+            wrong = [e for e in types if not _EXTENSION.fullmatch(e)]
+            if wrong or not types:
+                raise ConfigurationValidationError(gettext(
+                        'childfirst_commissioning'
+                        '.msg_configuration_document_types',
+                        field=cls.fields_get(
+                            ['document_types'])['document_types']['string'],
+                        value=wrong[0] if wrong else record.document_types))

@@ -22,7 +22,7 @@ from .common import TENETS, CompanyCurrencyMixin, add_workflow, number
 from .criterion import KpiMixin
 from .exceptions import (
     ContractError, ContractValidationError, LockedError, RelationError)
-from .gate import check, check_gate, checklist_text, message
+from .gate import check, check_gate, checklist_text, confirm, message
 from .validation import NUMBER_MAX, InputMixin, check_ranges
 
 FREQUENCIES = [
@@ -388,6 +388,8 @@ class Contract(
                     check('msg_contract_label_reason', [] if reason
                         else [message('msg_contract_terminate')])],
                 contract=contract.rec_name)
+        confirm('msg_contract_terminate_confirm', contracts,
+            contracts=", ".join(c.rec_name for c in contracts))
 
 
 class ContractKpi(AccessMixin, KpiMixin, ModelSQL, ModelView):

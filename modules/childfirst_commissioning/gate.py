@@ -8,6 +8,9 @@ when failures is empty. The same list is shown as the live checklist on the
 record, recorded in the sign-off, and raised with every failure at once by
 ``check_gate``, the one place a gate refuses."""
 from trytond.i18n import gettext
+from trytond.pool import Pool
+
+from .exceptions import CommissioningWarning
 
 MODULE = 'childfirst_commissioning'
 
@@ -61,3 +64,14 @@ def check_gates(error, name, records, checks, key):
     for record in records:
         check_gate(error, name, getattr(record, checks)(),
             **{key: record.rec_name})
+
+
+def confirm(name, records, **values):
+    """Ask the user to confirm the button of the message name on records,
+    once their gates have passed: the clients show the warning with OK and
+    Cancel, so the checks come before the confirmation. Scripts accept it
+    through res.user.warning or the context _skip_warnings."""
+    Warning = Pool().get('res.user.warning')
+    key = Warning.format(name, records)
+    if Warning.check(key):
+        raise CommissioningWarning(key, message(name, **values))

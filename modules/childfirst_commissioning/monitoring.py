@@ -128,7 +128,8 @@ class Return(
         ondelete='RESTRICT',
         states={
             'readonly': Eval('id', -1) >= 0,
-            })
+            },
+        help="The contract this return reports on.")
     period = fields.Many2One(
         'commissioning.monitoring.period', "Period", required=True,
         ondelete='RESTRICT',
@@ -139,17 +140,23 @@ class Return(
                 ())],
         states={
             'readonly': Eval('id', -1) >= 0,
-            })
+            },
+        help="The period of the contract the return covers; it can be "
+        "submitted once the period has ended.")
     provider = fields.Function(
         fields.Many2One('party.party', "Provider"), 'get_contract_field',
         searcher='search_contract_field')
     due_date = fields.Function(
-        fields.Date("Due Date"), 'get_period_field')
+        fields.Date("Due Date",
+            help="The date the return is due; after it, a return not yet "
+            "submitted is overdue."), 'get_period_field')
     period_end = fields.Function(
         fields.Date("Period End"), 'get_period_field')
     lines = fields.One2Many(
         'commissioning.monitoring.return.line', 'return_', "KPI Values",
-        states=_states)
+        states=_states,
+        help="The value of each KPI for the period, broken down by the "
+        "groups of children the KPI asks for, or why it is unavailable.")
     narrative = fields.Text(
         "Narrative", states=_states,
         help="What happened in the period, in the provider's words.")
@@ -163,9 +170,12 @@ class Return(
     overdue = fields.Boolean(
         "Overdue", readonly=True,
         help="Still a draft after its due date.")
-    submitted_at = fields.DateTime("Submitted At", readonly=True)
-    submitted_by = fields.Many2One('res.user', "Submitted By", readonly=True)
-    reviewed_by = fields.Many2One('res.user', "Reviewed By", readonly=True)
+    submitted_at = fields.DateTime("Submitted At", readonly=True,
+        help="When the provider submitted the return.")
+    submitted_by = fields.Many2One('res.user', "Submitted By", readonly=True,
+        help="Who submitted the return for the provider.")
+    reviewed_by = fields.Many2One('res.user', "Reviewed By", readonly=True,
+        help="The officer who accepted the return or sent it back.")
     review_comment = fields.Text(
         "Review Comment",
         states={
@@ -173,14 +183,20 @@ class Return(
             },
         help="Required to send the return back to the provider.")
     language_notes = fields.Function(
-        fields.Text("Language Notes"), 'get_language_notes')
+        fields.Text("Language Notes",
+            help="Words in the return that label children, with the Child "
+            "First wording to use instead."), 'get_language_notes')
     submission_checklist = fields.Function(
-        fields.Text("Submission Checklist"), 'get_submission_checklist')
+        fields.Text("Submission Checklist",
+            help="What the return still needs before it can be submitted, "
+            "checked as you edit."), 'get_submission_checklist')
     state = fields.Selection([
             ('draft', "Draft"),
             ('submitted', "Submitted"),
             ('accepted', "Accepted"),
-            ], "State", readonly=True, required=True, sort=False)
+            ], "State", readonly=True, required=True, sort=False,
+        help="Draft while the provider fills it in; submitted for review; "
+        "accepted, or sent back to be corrected.")
     state_string = state.translated('state')
 
     @classmethod

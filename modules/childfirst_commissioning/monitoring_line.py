@@ -30,7 +30,8 @@ class ReturnLine(InputMixin, AccessMixin, ModelSQL, ModelView):
         ondelete='CASCADE', readonly=True)
     kpi = fields.Many2One(
         'commissioning.contract.kpi', "KPI", required=True,
-        ondelete='RESTRICT', readonly=True)
+        ondelete='RESTRICT', readonly=True,
+        help="The KPI of the contract this value reports.")
     value = fields.Numeric(
         "Value", digits=(16, 2), states=_states,
         help="Leave empty only with the reason the value is unavailable.")
@@ -46,10 +47,14 @@ class ReturnLine(InputMixin, AccessMixin, ModelSQL, ModelView):
         states={
             'readonly': _states['readonly'],
             'invisible': ~Eval('disaggregate'),
-            })
+            },
+        help="The value for each group of children the KPI is broken down "
+        "by; they must add up to the total.")
     target = fields.Function(
-        fields.Numeric("Target", digits=(16, 2)), 'get_kpi_field')
-    unit = fields.Function(fields.Char("Unit"), 'get_kpi_field')
+        fields.Numeric("Target", digits=(16, 2),
+            help="The target agreed in the contract."), 'get_kpi_field')
+    unit = fields.Function(fields.Char("Unit",
+            help="The unit the value is given in."), 'get_kpi_field')
     disaggregate = fields.Function(
         fields.Boolean("Disaggregated"), 'get_kpi_field')
     contract = fields.Function(
@@ -196,8 +201,10 @@ class Breakdown(InputMixin, AccessMixin, ModelSQL, ModelView):
         ondelete='CASCADE')
     group = fields.Many2One(
         'commissioning.monitoring.group', "Group", required=True,
-        ondelete='RESTRICT')
-    value = fields.Numeric("Value", digits=(16, 2), required=True)
+        ondelete='RESTRICT',
+        help="The group of children this part of the value is for.")
+    value = fields.Numeric("Value", digits=(16, 2), required=True,
+        help="The value for this group.")
 
     @classmethod
     def __setup__(cls):

@@ -56,7 +56,8 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
 
     contract = fields.Many2One(
         'commissioning.contract', "Contract", required=True,
-        ondelete='CASCADE', states=_states)
+        ondelete='CASCADE', states=_states,
+        help="The contract this payment is due under.")
     period = fields.Many2One(
         'commissioning.monitoring.period', "Period", ondelete='RESTRICT',
         domain=[('contract', '=', Eval('contract', -1))],
@@ -71,10 +72,15 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
     amount = Monetary(
         "Amount", currency='currency', digits='currency', required=True,
         states=_states)
-    planned_date = fields.Date("Planned Date", required=True, states=_states)
-    requested_by = fields.Many2One('res.user', "Requested By", readonly=True)
-    approved_by = fields.Many2One('res.user', "Approved By", readonly=True)
-    paid_date = fields.Date("Paid Date", readonly=True)
+    planned_date = fields.Date("Planned Date", required=True, states=_states,
+        help="When the payment is planned, as agreed in the contract.")
+    requested_by = fields.Many2One('res.user', "Requested By", readonly=True,
+        help="The officer who requested the payment; another person in "
+        "finance approves it.")
+    approved_by = fields.Many2One('res.user', "Approved By", readonly=True,
+        help="The finance approver who released the payment.")
+    paid_date = fields.Date("Paid Date", readonly=True,
+        help="When the payment was made.")
     contract_state = fields.Function(
         fields.Selection('get_contract_states', "Contract State"),
         'on_change_with_contract_state')
@@ -83,7 +89,9 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
             ('requested', "Requested"),
             ('approved', "Approved"),
             ('paid', "Paid"),
-            ], "State", readonly=True, required=True, sort=False)
+            ], "State", readonly=True, required=True, sort=False,
+        help="Planned, requested, approved, then paid. A payment waits for "
+        "the accepted return of its period.")
 
     @classmethod
     def __setup__(cls):

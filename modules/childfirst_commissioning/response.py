@@ -32,7 +32,8 @@ class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
     # a search per tender)
     criterion = fields.Many2One(
         'commissioning.tender.criterion', "Criterion", required=True,
-        ondelete='CASCADE', readonly=True)
+        ondelete='CASCADE', readonly=True,
+        help="The criterion of the tender this answer responds to.")
     tender = fields.Function(
         fields.Many2One('commissioning.tender', "Tender"),
         'on_change_with_tender')
@@ -43,7 +44,9 @@ class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
         states={
             'readonly': Eval('bid_state', 'draft') != 'draft',
             'invisible': Eval('method') == 'price',
-            })
+            },
+        help="How the bid meets the criterion, in plain words the evaluators"
+        " and the children's panel can follow.")
     passed = fields.Boolean(
         "Passed",
         states={
@@ -57,9 +60,12 @@ class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
     scores = fields.One2Many(
         'commissioning.score', 'response', "Scores", readonly=True)
     mean_score = fields.Function(
-        fields.Numeric("Mean Score", digits=(16, 2)), 'get_score_values')
+        fields.Numeric("Mean Score", digits=(16, 2),
+            help="The average of the evaluators' scores."), 'get_score_values')
     spread = fields.Function(
-        fields.Integer("Spread"), 'get_score_values')
+        fields.Integer("Spread",
+            help="The difference between the highest and the lowest score: a"
+            " wide spread needs a moderated score."), 'get_score_values')
     # Lazy: only officers, finance and administrators read the moderation
     # (field access), and a client reading a response's eager fields must
     # not fail for the others
@@ -76,9 +82,13 @@ class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
             'readonly': Eval('tender_state') != 'evaluation',
             'invisible': Eval('method') != 'scored',
             'required': Bool(Eval('moderated_score')),
-            })
+            },
+        help="Why the moderated score was agreed; the bidder reads it in "
+        "their assessment summary.")
     final_score = fields.Function(
-        fields.Numeric("Final Score", digits=(16, 2)), 'get_score_values')
+        fields.Numeric("Final Score", digits=(16, 2),
+            help="The moderated score if there is one, otherwise the average"
+            " score."), 'get_score_values')
     weighted_score = fields.Function(
         fields.Numeric("Weighted Score", digits=(16, 2)), 'get_score_values')
     tender_state = fields.Function(

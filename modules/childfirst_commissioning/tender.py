@@ -24,7 +24,7 @@ from .exceptions import (
     ApprovalError, AwardError, CloseError, ContractError, EvaluationError,
     LockedError, PublishError, TenderDesignError, TenderValidationError)
 from .gate import (
-    check, check_gate, check_gates, checklist_text, message, passed)
+    check, check_gate, check_gates, checklist_text, confirm, message, passed)
 from .states import (
     ASSESSED_STATES, ASSIGNMENT_STATES, CANCELLABLE_STATES, EVALUATED_STATES,
     OPEN_STATES, REJECTABLE_STATES, TENDER_GROUPS, TENDER_STATES)
@@ -82,7 +82,9 @@ class Tender(
         'invisible': ~Eval('state').in_(EVALUATED_STATES),
         }
 
-    name = fields.Char("Name", required=True, states=_states)
+    name = fields.Char("Name", required=True, states=_states,
+        help="The name providers and the public see, in Child First "
+        "language: about children and what the service does for them.")
     description = fields.Text(
         "Description", states=_states,
         help="What is being commissioned, for which children, and why.")
@@ -97,14 +99,25 @@ class Tender(
     kind = fields.Selection([
             ('contract', "Contract"),
             ('grant', "Grant Round"),
-            ], "Kind", required=True, states=_states)
+            ], "Kind", required=True, states=_states,
+        help="A contract is procured and awarded to one provider; a grant "
+        "round funds organisations under lighter rules (no standstill "
+        "by default).")
     submission_deadline = fields.DateTime(
-        "Submission Deadline", states=_states)
-    contract_start = fields.Date("Contract Start", states=_states)
-    contract_end = fields.Date("Contract End", states=_states)
+        "Submission Deadline", states=_states,
+        help="The date and time after which no bid can be submitted. The "
+        "tender closes then, by itself or when an officer closes it.")
+    contract_start = fields.Date("Contract Start", states=_states,
+        help="When the service is to begin: after the deadline, the "
+        "evaluation and the standstill.")
+    contract_end = fields.Date("Contract End", states=_states,
+        help="When the service is to end, after its start.")
     criteria = fields.One2Many(
         'commissioning.tender.criterion', 'tender', "Criteria",
-        states=_states)
+        states=_states,
+        help="What bids are judged on: scored criteria with weights adding "
+        "up to 100 with the price, pass/fail requirements, and the "
+        "Child First tenets each covered.")
     collaborations = fields.One2Many(
         'commissioning.collaboration', 'origin',
         "Collaboration with Children", states=_states,
@@ -115,16 +128,24 @@ class Tender(
         'commissioning.bid', 'tender', "Bids", readonly=True,
         help="Until the tender closes, only who bid and when is shown.")
     requested_by = fields.Many2One(
-        'res.user', "Approval Requested By", readonly=True)
+        'res.user', "Approval Requested By", readonly=True,
+        help="The officer who asked finance to approve the tender; they "
+        "cannot approve it themselves.")
     approved_by = fields.Many2One(
-        'res.user', "Approved By", readonly=True)
-    published_at = fields.DateTime("Published At", readonly=True)
-    closed_at = fields.DateTime("Closed At", readonly=True)
+        'res.user', "Approved By", readonly=True,
+        help="The finance approver who approved the tender's budget and "
+        "design.")
+    published_at = fields.DateTime("Published At", readonly=True,
+        help="When the tender was published to providers.")
+    closed_at = fields.DateTime("Closed At", readonly=True,
+        help="When the tender closed and its bids were unsealed.")
     evaluators = fields.One2Many(
         'commissioning.tender.evaluator', 'tender', "Evaluators",
         states={
             'readonly': ~Eval('state').in_(ASSIGNMENT_STATES),
-            })
+            },
+        help="Who scores the bids and which criteria each scores; a "
+        "children's panel scores Child First criteria.")
     winning_bid = fields.Many2One(
         'commissioning.bid', "Winning Bid",
         domain=[
@@ -137,26 +158,42 @@ class Tender(
         "Award Reason", states=_award_states,
         help="Required when the recommended bid is not the top-ranked one.")
     award_requested_by = fields.Many2One(
-        'res.user', "Award Recommended By", readonly=True)
-    award_date = fields.Date("Award Date", readonly=True)
+        'res.user', "Award Recommended By", readonly=True,
+        help="The officer who recommended the award; finance approves it.")
+    award_date = fields.Date("Award Date", readonly=True,
+        help="When finance approved the award: the standstill starts then.")
     standstill_end = fields.Date(
         "Standstill End", readonly=True,
         help="The contract can be created after this date.")
     contract = fields.Function(
-        fields.Many2One('commissioning.contract', "Contract"),
+        fields.Many2One('commissioning.contract', "Contract",
+            help="The contract made with the winning provider."),
         'get_contract')
     total_weight = fields.Function(
-        fields.Numeric("Total Weight", digits=(16, 2)), 'get_weights')
+        fields.Numeric("Total Weight", digits=(16, 2),
+            help="The weights of the scored criteria and the price: they "
+            "must add up to 100."), 'get_weights')
     child_first_weight = fields.Function(
-        fields.Numeric("Child First Weight", digits=(16, 2)), 'get_weights')
+        fields.Numeric("Child First Weight", digits=(16, 2),
+            help="The weight of the Child First criteria, which must reach "
+            "the configured minimum."), 'get_weights')
     design_checklist = fields.Function(
-        fields.Text("Design Checklist"), 'get_design_checklist')
+        fields.Text("Design Checklist",
+            help="What the tender still needs before finance can approve it,"
+            " checked as you edit: every line must be ticked."),
+        'get_design_checklist')
     design_ready = fields.Function(
-        fields.Boolean("Ready for Approval"), 'get_design_checklist')
+        fields.Boolean("Ready for Approval",
+            help="Ticked when every check of the design passes."),
+        'get_design_checklist')
     evaluation_checklist = fields.Function(
-        fields.Text("Evaluation Checklist"), 'get_evaluation_checklist')
+        fields.Text("Evaluation Checklist",
+            help="What the evaluation still needs before it can start or "
+            "complete."), 'get_evaluation_checklist')
     language_notes = fields.Function(
-        fields.Text("Child First Language"), 'get_language_notes')
+        fields.Text("Child First Language",
+            help="Words in the texts that label children, with the Child "
+            "First wording to use instead."), 'get_language_notes')
     public = fields.Function(fields.Boolean(
             "Public", help="Providers see the tender."),
         'get_state_group', searcher='search_state_group')
@@ -170,7 +207,10 @@ class Tender(
             help="The evaluation is complete: the scores are shown."),
         'get_state_group', searcher='search_state_group')
     state = fields.Selection(
-        TENDER_STATES, "State", readonly=True, required=True, sort=False)
+        TENDER_STATES, "State", readonly=True, required=True, sort=False,
+        help="Where the tender stands: draft, waiting for approval, "
+        "approved, published, closed, in evaluation, moderated, award "
+        "pending, awarded, contracted or cancelled.")
     state_string = state.translated('state')
 
     del _states, _award_states
@@ -465,6 +505,8 @@ class Tender(
         check_gates(
             CloseError, 'msg_tender_close_gate', tenders,
             'close_checks', 'tender')
+        confirm('msg_tender_close_confirm', tenders,
+            tenders=", ".join(t.rec_name for t in tenders))
         Bid.void(Bid.search([
                     ('tender', 'in', [t.id for t in tenders]),
                     ('state', '=', 'draft'),
@@ -474,10 +516,11 @@ class Tender(
     @classmethod
     def close_overdue(cls):
         "Close the published tenders whose deadline has passed"
-        cls.close(cls.search([
-                    ('state', '=', 'published'),
-                    ('submission_deadline', '<=', dt.datetime.now()),
-                    ]))
+        with Transaction().set_context(_skip_warnings=True):
+            cls.close(cls.search([
+                        ('state', '=', 'published'),
+                        ('submission_deadline', '<=', dt.datetime.now()),
+                        ]))
 
     @classmethod
     @ModelView.button
@@ -555,9 +598,14 @@ class Tender(
     @classmethod
     def send_assessment_summaries(cls, tenders):
         """Attach to each assessed bid of the awarded tenders its
-        assessment summary, for its bidder (run from the queue)"""
-        report_assessment.attach_summaries([b for t in tenders
-                for b in t.bids if b.state in ASSESSED_STATES])
+        assessment summary, for its bidder (run from the queue, in the
+        language of the approver who pushed it)"""
+        User = Pool().get('res.user')
+        language = User(Transaction().user).language
+        with Transaction().set_context(
+                language=language.code if language else None):
+            report_assessment.attach_summaries([b for t in tenders
+                    for b in t.bids if b.state in ASSESSED_STATES])
 
     @classmethod
     @ModelView.button

@@ -25,6 +25,15 @@ class User(metaclass=PoolMeta):
         'res_user.commissioning_parties', context=False)
 
     @classmethod
+    def default_language(cls):
+        "New users work in UK English: dates day first, amounts in pounds"
+        ModelData = Pool().get('ir.model.data')
+        try:
+            return ModelData.get_id('childfirst_commissioning', 'lang_en_gb')
+        except KeyError:
+            return None
+
+    @classmethod
     def get_commissioning_parties(cls):
         "Return the ids of the organisations the current user acts for"
         UserParty = Pool().get('commissioning.user-party.party')

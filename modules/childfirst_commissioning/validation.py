@@ -174,6 +174,11 @@ class InputMixin:
                 values[name] = int(value)
             elif field._type == 'numeric' and isinstance(value, float):
                 values[name] = Decimal(repr(value))
+            elif (field._type == 'datetime'
+                    and isinstance(value, dt.datetime) and value.microsecond):
+                # The clients show and send times to the second: a stored
+                # fraction would make every form that shows it modified
+                values[name] = value.replace(microsecond=0)
         return values
 
     @classmethod

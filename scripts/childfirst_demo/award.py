@@ -41,14 +41,15 @@ def create_contract(session, values):
     tender, = Tender.find([('name', '=', values['name'])])
     if tender.state != 'awarded':
         return None
-    move_standstill(session, tender.id)
+    start = dt.date.today().replace(day=1) - relativedelta(months=13)
+    end = start + relativedelta(years=2, days=-1)
+    move_timeline(session, tender.id, start, end)
     tender = Tender(tender.id)
     tender.click('create_contract')
     Contract = session.model('commissioning.contract', 'officer')
     contract = Contract(Tender(tender.id).contract.id)
-    start = dt.date.today().replace(day=1) - relativedelta(months=13)
     contract.start_date = start
-    contract.end_date = start + relativedelta(years=2, days=-1)
+    contract.end_date = end
     plan_payments(contract, start)
     contract.save()
     Contract = session.model('commissioning.contract', 'finance')
@@ -69,9 +70,20 @@ def plan_payments(contract, start):
             months=3 * (i + 1), days=30)
 
 
-def move_standstill(session, tender_id):
-    """Move the award of the tender a year back: the demo's stand-in for a
-    contract awarded before the service began"""
-    long_ago = dt.date.today() - dt.timedelta(days=400)
+def move_timeline(session, tender_id, start, end):
+    """Move the tender's dates back to before its contract's start: the
+    demo's stand-in for a contract tendered and awarded before the service
+    began, a year ago. Published five months before the start, bids in a
+    month later, the award six weeks before the start after its
+    standstill."""
+    from dateutil.relativedelta import relativedelta
+    noon = dt.time(12)
+    deadline = dt.datetime.combine(start - relativedelta(months=4), noon)
+    award = start - dt.timedelta(days=45)
     session.move_tender_dates(tender_id,
-        award_date=long_ago, standstill_end=long_ago + dt.timedelta(days=12))
+        published_at=deadline - relativedelta(months=1),
+        submission_deadline=deadline,
+        closed_at=deadline + dt.timedelta(hours=1),
+        bids=deadline - dt.timedelta(days=3),
+        award_date=award, standstill_end=award + dt.timedelta(days=12),
+        contract_start=start, contract_end=end)

@@ -7,7 +7,7 @@ tender once the deadline (moved into the past) has passed"""
 import datetime as dt
 from decimal import Decimal
 
-from . import tenders
+from . import documents, tenders
 from .users import PROVIDERS
 
 # The tenders that receive bids and go through evaluation. The bids are
@@ -83,7 +83,14 @@ def submit_bid(session, login, tender, price):
             "shaped our plan." % (organisation, response.criterion.name))
     tenders.collaboration(bid.collaborations, today)
     bid.save()
-    bid.click('submit')
+    documents.state_method(session, login, organisation, bid)
+    # The bidder confirms, as in the client's warning dialog
+    config = session.config(login)
+    config.skip_warning = True
+    try:
+        bid.click('submit')
+    finally:
+        config.skip_warning = False
     return bid
 
 
@@ -91,9 +98,19 @@ def close(session, tender):
     """Move the submission deadline of the tender to yesterday, the demo's
     stand-in for the weeks a real tender stays open, and close it as the
     officer; return the closed tender"""
+    deadline = (dt.datetime.now() - dt.timedelta(days=1)).replace(
+        microsecond=0)
     session.move_tender_dates(tender.id,
-        submission_deadline=dt.datetime.now() - dt.timedelta(days=1))
+        published_at=deadline - dt.timedelta(days=30),
+        submission_deadline=deadline,
+        bids=deadline - dt.timedelta(days=2))
     Tender = session.model('commissioning.tender', 'officer')
     tender = Tender(tender.id)
-    tender.click('close')
+    # The officer confirms, as in the client's warning dialog
+    config = session.config('officer')
+    config.skip_warning = True
+    try:
+        tender.click('close')
+    finally:
+        config.skip_warning = False
     return tender

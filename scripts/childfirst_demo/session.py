@@ -33,17 +33,24 @@ class Session:
         ModelData = self.model('ir.model.data')
         return ModelData.get_id(module, fs_id, {})
 
-    def move_tender_dates(self, tender_id, **values):
-        """Write the date columns values on the tender with SQL: the demo's
-        stand-in for the weeks it cannot wait"""
+    def move_tender_dates(self, tender_id, bids=None, **values):
+        """Write the date columns values on the tender with SQL, and the
+        time bids (if given) on its submitted bids: the demo's stand-in for
+        the weeks it cannot wait"""
         from sql import Table
 
         from trytond.transaction import Transaction
         tender = Table('commissioning_tender')
+        bid = Table('commissioning_bid')
         with Transaction().start(self.database, 0) as transaction:
             cursor = transaction.connection.cursor()
             cursor.execute(*tender.update(
                     [getattr(tender, name) for name in values],
                     list(values.values()),
                     where=tender.id == tender_id))
+            if bids:
+                cursor.execute(*bid.update(
+                        [bid.submitted_at], [bids],
+                        where=(bid.tender == tender_id)
+                        & (bid.submitted_at != None)))  # noqa: E711
             transaction.commit()

@@ -7,6 +7,8 @@ step taken by the user whose role it is, up to its demo state"""
 import datetime as dt
 from decimal import Decimal
 
+from . import documents
+
 # The demo tenders, in the state each one is brought to.
 TENDERS = [
     {
@@ -124,6 +126,7 @@ def design_tender(session, values):
     if not values.get('unfinished'):
         collaboration(tender.collaborations, today)
         tender.save()
+        documents.specify(session, tender)
     return tender
 
 

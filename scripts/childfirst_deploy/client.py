@@ -59,10 +59,12 @@ class Client:
         self.auth = self.with_retries(
             lambda: self.server.login(self.login, self.password))
 
-    def call(self, method, *params):
-        """Call method with params and the empty context; return its result
-        or raise RpcError (or OSError when the connection is cut)"""
-        response = self.server.call(self.auth, method, *params, {})
+    def call(self, method, *params, context=None):
+        """Call method with params and the context (empty by default);
+        return its result or raise RpcError (or OSError when the connection
+        is cut)"""
+        response = self.server.call(
+            self.auth, method, *params, context or {})
         if 'error' in response:
             raise RpcError(response['error'])
         return response['result']

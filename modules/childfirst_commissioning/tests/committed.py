@@ -12,7 +12,7 @@ from trytond.cache import Cache
 from trytond.exceptions import UserError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     END, GOOD_KPIS, START, as_user, bid_on, close, fill_return, make_provider,
-    make_tender, make_user, publish_tender)
+    make_tender, make_user, publish_tender, submit_bids)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
@@ -114,9 +114,9 @@ def evaluation(tender, users):
     bid_a = bid_on(tender, users['provider_a'], 200000)
     bid_b = bid_on(tender, users['provider_b'], 250000)
     with as_user(users['provider_a']):
-        Bid.submit([bid_a])
+        submit_bids([bid_a])
     with as_user(users['provider_b']):
-        Bid.submit([bid_b])
+        submit_bids([bid_b])
     with Transaction().set_user(officer.id):
         close(tender)
     tender = Tender(tender.id)

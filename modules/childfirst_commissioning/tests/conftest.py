@@ -20,9 +20,9 @@ import pytest
 
 from trytond.modules.childfirst_commissioning.tests.committed import Committed
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    CF, add_evaluators, as_user, assess, bid_on, declare, draft_contract,
-    fill_return, make_provider, make_user, publish_tender, response_of,
-    rolled_back, score_all, set_deadline)
+    CF, add_evaluators, as_user, assess, bid_on, confirmed, declare,
+    draft_contract, fill_return, make_provider, make_user, publish_tender,
+    response_of, rolled_back, score_all, set_deadline, submit_bids)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -183,11 +183,11 @@ def closed(officer, finance):
             "Provider %s" % key, 'provider%s' % key.lower())
         bid = bid_on(tender, user, price)
         with as_user(user):
-            Bid.submit([bid])
+            submit_bids([bid])
         bids[key] = Bid(bid.id)
     set_deadline(tender, dt.datetime.now() - dt.timedelta(minutes=1))
     with as_user(officer):
-        Tender.close([Tender(tender.id)])
+        confirmed('close', [Tender(tender.id)])
     tender = Tender(tender.id)
     criteria = {c.name: c for c in tender.criteria}
     return SimpleNamespace(

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    SegregationError, as_user, make_user)
+    SegregationError, as_user, make_user, pdf_text)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -144,3 +144,9 @@ def test_assessment_summaries_queued(awarded):
     with as_user(user_a):
         own = Attachment.search([])
     assert [a.resource for a in own] == [bids['A']]
+    # Rendered in the language of the approver who pushed the task: UK
+    # English, dates day first
+    submitted = bids['A'].submitted_at.strftime('%d/%m/%Y')
+    text = pdf_text([a for a in attachments if a.resource == bids['A']][0]
+        .data)
+    assert submitted in text

@@ -9,10 +9,11 @@ import pytest
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    BidSubmissionError, CloseError, LockedError, WithdrawError, as_user,
-    assert_writes_refused, complete_bid, make_tender, set_deadline)
+    BidSubmissionError, CloseError, CommissioningWarning, LockedError,
+    WithdrawError, as_user, assert_writes_refused, complete_bid, confirmed,
+    make_tender, set_deadline, submit_bids)
 from trytond.pool import Pool
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 
 def new_bid(tender, user, complete=True):
@@ -25,10 +26,9 @@ def new_bid(tender, user, complete=True):
 
 def submitted_bid(tender, user):
     "Return a complete bid of user on tender, submitted"
-    Bid = Pool().get('commissioning.bid')
     bid = new_bid(tender, user)
     with as_user(user):
-        Bid.submit([bid])
+        submit_bids([bid])
     return bid
 
 
@@ -48,8 +48,11 @@ def test_submission_gate(published, bidders):
     "Submission lists every failing check, then passes when fixed"
     Bid = Pool().get('commissioning.bid')
     (_, user), _ = bidders
+    Warning = Pool().get('res.user.warning')
+    (_, user), _ = bidders
     with as_user(user):
         bid, = Bid.create([{'tender': published.id}])
+        # The checks come first, before any confirmation
         with pytest.raises(BidSubmissionError) as info:
             Bid.submit([bid])
         message = info.value.message
@@ -58,12 +61,25 @@ def test_submission_gate(published, bidders):
                 'Answer the criterion "Evidence of collaboration',
                 "Enter a price above 0",
                 "requires evidence of collaboration with children: "
-                "No record shows"]:
+                "the bid has no record of collaborating with children: add "
+                "a complete record on the bid's Collaboration with Children "
+                "tab"]:
             assert fragment in message
+        # Only what the bidder can act on: not the tender's co-design
+        assert "design this tender" not in message
         assert 'Answer the criterion "Price"' not in message
         assert Bid(bid.id).state == 'draft'
         bid = complete_bid(bid)
-        Bid.submit([bid])
+        # Every check passes: the bidder is asked to confirm
+        with pytest.raises(CommissioningWarning) as info:
+            Bid.submit([bid])
+        assert bid.rec_name in info.value.message
+        assert "cannot be changed" in info.value.message
+        assert Bid(bid.id).state == 'draft'
+        with without_check_access():
+            # As the client does through the RPC of the warning
+            Warning.skip(info.value.name)
+        Bid.submit([Bid(bid.id)])
         bid = Bid(bid.id)
         assert bid.state == 'submitted'
         assert bid.submitted_at
@@ -87,21 +103,20 @@ def test_submission_checklist(published, bidders):
         checklist = Bid(bid.id).submission_checklist
         assert "✗" not in checklist
         assert checklist.count("✓") == 4
-        Bid.submit([bid])
+        submit_bids([bid])
         assert Bid(bid.id).submission_checklist is None
 
 
 def test_incomplete_evidence(published, bidders):
     "Incomplete evidence is named with what it lacks"
     pool = Pool()
-    Bid = pool.get('commissioning.bid')
     Collaboration = pool.get('commissioning.collaboration')
     (_, user), _ = bidders
     bid = new_bid(published, user)
     with as_user(user):
         Collaboration.write(list(bid.collaborations), {'influence': None})
         with pytest.raises(BidSubmissionError) as info:
-            Bid.submit([bid])
+            submit_bids([bid])
         assert "it lacks: Influence" in info.value.message
 
 
@@ -113,7 +128,7 @@ def test_submission_after_deadline(published, bidders):
     pass_deadline(published)
     with as_user(user):
         with pytest.raises(BidSubmissionError) as info:
-            Bid.submit([Bid(bid.id)])
+            submit_bids([Bid(bid.id)])
         assert "has passed" in info.value.message
         assert Bid(bid.id).state == 'draft'
 
@@ -129,7 +144,7 @@ def test_unpublished_tender(published, officer, bidders):
         Tender.cancel([published])
     with as_user(user):
         with pytest.raises(BidSubmissionError) as info:
-            Bid.submit([Bid(bid.id)])
+            submit_bids([Bid(bid.id)])
         assert "is not open for bids" in info.value.message
     draft = make_tender(name="Not yet published")
     with as_user(user), pytest.raises(Exception):
@@ -147,8 +162,8 @@ def test_one_live_bid(published, bidders):
         assert "one live bid per tender" in info.value.message
     with as_user(user):
         bid = complete_bid(Bid(bid.id))
-        Bid.submit([bid])
-        Bid.withdraw([bid])
+        submit_bids([bid])
+        confirmed('withdraw', [bid])
         # Withdrawn, the organisation may bid again
         second, = Bid.create([{'tender': published.id}])
         assert second.state == 'draft'
@@ -202,7 +217,7 @@ def test_workflow_fields(published, officer, finance, bidders):
         assert (copy.state, copy.requested_by, copy.published_at) == (
             'draft', None, None)
     with as_user(user):
-        Bid.submit([bid])
+        submit_bids([bid])
         assert Bid(bid.id).state == 'submitted'
 
 
@@ -252,7 +267,7 @@ def test_withdraw_deadline(published, bidders):
     bid = submitted_bid(published, user)
     bid2 = submitted_bid(published, user2)
     with as_user(user2):
-        Bid.withdraw([bid2])
+        confirmed('withdraw', [bid2])
         assert Bid(bid2.id).state == 'withdrawn'
     pass_deadline(published)
     with as_user(user):
@@ -277,7 +292,7 @@ def test_close(published, officer, bidders):
     assert Tender(published.id).state == 'published'
     pass_deadline(published)
     with as_user(officer):
-        Tender.close([Tender(published.id)])
+        confirmed('close', [Tender(published.id)])
     tender = Tender(published.id)
     assert tender.state == 'closed'
     assert tender.closed_at
@@ -308,7 +323,7 @@ def test_language_notes(published, bidders):
         bid = Bid(bid.id)
         assert '"young offenders"' in bid.language_notes
         assert "child who has offended" in bid.language_notes
-        Bid.submit([bid])
+        submit_bids([bid])
         assert Bid(bid.id).state == 'submitted'
 
 
@@ -395,12 +410,14 @@ def test_sealed_until_close(
     Tender = pool.get('commissioning.tender')
     Attachment = pool.get('ir.attachment')
     (party, user), (_, user2) = bidders
-    bid = submitted_bid(published, user)
+    bid = new_bid(published, user)
     with as_user(user):
-        assert Bid.read([bid.id], ['price'])[0]['price'] == Decimal('240000')
+        # Documents are attached while the bid is a draft
         attachment, = Attachment.create([{
                     'resource': str(bid), 'name': "method.txt",
                     'data': b"our method"}])
+        submit_bids([bid])
+        assert Bid.read([bid.id], ['price'])[0]['price'] == Decimal('240000')
     for reader in [officer, finance, evaluator, user2]:
         with as_user(reader):
             assert_sealed(published, bid, party, attachment)
@@ -416,7 +433,30 @@ def test_sealed_until_close(
                 ]) == [attachment]
     pass_deadline(published)
     with as_user(officer):
-        Tender.close([Tender(published.id)])
+        confirmed('close', [Tender(published.id)])
         assert Bid.read([bid.id], ['price'])[0]['price'] == Decimal('240000')
         assert Bid.search([('price', '>', 0)]) == [bid]
         assert len(Response.search([])) == len(published.criteria)
+
+
+def test_confirmation_after_checks(published, bidders, officer):
+    """Withdrawing a bid and closing a tender ask for confirmation once
+    their checks pass, and change nothing until confirmed"""
+    pool = Pool()
+    Bid = pool.get('commissioning.bid')
+    Tender = pool.get('commissioning.tender')
+    (_, user), _ = bidders
+    bid = submitted_bid(published, user)
+    with as_user(user):
+        with pytest.raises(CommissioningWarning) as info:
+            Bid.withdraw([Bid(bid.id)])
+        assert "Withdraw bid" in info.value.message
+        assert Bid(bid.id).state == 'submitted'
+    pass_deadline(published)
+    with as_user(officer):
+        with pytest.raises(CommissioningWarning) as info:
+            Tender.close([Tender(published.id)])
+        assert published.rec_name in info.value.message
+        assert Tender(published.id).state == 'published'
+        confirmed('close', [Tender(published.id)])
+        assert Tender(published.id).state == 'closed'

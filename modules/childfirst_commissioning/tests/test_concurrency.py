@@ -14,7 +14,7 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import SQLConstraintError
 from trytond.modules.childfirst_commissioning import bid as bid_module
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    as_user, bid_on, make_provider)
+    as_user, bid_on, make_provider, submit_bids)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -124,6 +124,6 @@ def test_submission_time_is_checked_time(published, bidders, monkeypatch):
         return original(self, now)
     monkeypatch.setattr(Bid, 'open_failures', open_failures)
     with as_user(user):
-        Bid.submit([bid])
+        submit_bids([bid])
     assert Bid(bid.id).submitted_at == checked[0]
     assert Bid(bid.id).submitted_at <= deadline

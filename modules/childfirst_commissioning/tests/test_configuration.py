@@ -79,3 +79,16 @@ def test_uk_english(company):
     with Transaction().set_context(language='en_GB'):
         assert gettext('childfirst_commissioning.msg_report_summary_file',
             bid="B", ext='pdf') == "Assessment summary - B.pdf"
+
+
+def test_new_users_uk_english(company):
+    "A new user works in UK English unless they choose another language"
+    pool = Pool()
+    User = pool.get('res.user')
+    Lang = pool.get('ir.lang')
+    english, = Lang.search([('code', '=', 'en')])
+    user, chosen = User.create([
+            {'name': "New", 'login': 'newcomer'},
+            {'name': "Chosen", 'login': 'chosen', 'language': english.id}])
+    assert user.language.code == 'en_GB'
+    assert chosen.language.code == 'en'

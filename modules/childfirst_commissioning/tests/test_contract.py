@@ -11,9 +11,10 @@ import pytest
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    END, GOOD_KPIS, START, TODAY, ContractError, ContractValidationError,
-    LockedError, SegregationError, as_user, assert_writes_refused,
-    draft_contract, fill_return, first_return, kpi, make_user)
+    END, GOOD_KPIS, START, TODAY, CommissioningWarning, ContractError,
+    ContractValidationError, LockedError, SegregationError, as_user,
+    assert_writes_refused, confirmed, draft_contract, fill_return,
+    first_return, kpi, make_user)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -163,7 +164,12 @@ def test_close_and_terminate(active_contract, officer):
             Contract.terminate([contract])
         Contract.write([contract], {
                 'termination_reason': "The service moved."})
-        Contract.terminate([contract])
+        # With a reason, the officer is asked to confirm
+        with pytest.raises(CommissioningWarning) as info:
+            Contract.terminate([contract])
+        assert "Terminate contract" in info.value.message
+        assert Contract(contract.id).state == 'active'
+        confirmed('terminate', [contract])
     assert Contract(contract.id).state == 'terminated'
 
 

@@ -17,6 +17,7 @@ from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.transaction import Transaction
 
+
 # Start evaluation gate
 
 def test_start_evaluation_gate(closed):

@@ -6,7 +6,7 @@ list view, computed ones included, take as many queries for 10n rows as
 for n, read as the officer who opens the list."""
 from trytond.modules.childfirst_commissioning.tests.tools import (
     as_user, bid_on, close, count_queries, draft_contract, fill_return,
-    make_provider, make_tender, publish_tender)
+    make_provider, make_tender, publish_tender, submit_bids)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -30,7 +30,6 @@ def add_records(officer, finance, provider, party, count):
     count active contracts with their first return reported and
     accepted"""
     pool = Pool()
-    Bid = pool.get('commissioning.bid')
     Contract = pool.get('commissioning.contract')
     Return = pool.get('commissioning.monitoring.return')
     with Transaction().set_user(officer.id):
@@ -42,7 +41,7 @@ def add_records(officer, finance, provider, party, count):
                 count, i))
         bid = bid_on(tender, user, 200000 + i)
         with as_user(user):
-            Bid.submit([bid])
+            submit_bids([bid])
     with Transaction().set_user(officer.id):
         close(tender)
     contracts = [draft_contract(officer, party) for _ in range(count)]

@@ -17,6 +17,7 @@ from trytond.modules.childfirst_commissioning.tests.tools import (
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 
+
 # Ratings and periods
 
 @pytest.mark.parametrize('value, target, direction, expected', [

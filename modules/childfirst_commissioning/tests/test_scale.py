@@ -13,6 +13,7 @@ import time
 from collections import namedtuple
 from contextlib import contextmanager, nullcontext
 from decimal import Decimal
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -20,9 +21,9 @@ from sql import Column
 
 from trytond.cache import Cache
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    CommissioningWarning, as_user, complete_collaboration, count_queries,
-    draft_contract, fill_return, make_provider, make_tender, make_user,
-    rolled_back, score_all)
+    CommissioningWarning, as_user, complete_collaboration, confirmed,
+    count_queries, draft_contract, fill_return, make_provider, make_tender,
+    make_user, rolled_back, score_all, submit_bids)
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -168,10 +169,9 @@ def complete_bids(bids):
 
 def submitted_bids(provider, records):
     "Return the bids the provider submitted on the tenders"
-    Bid = Pool().get('commissioning.bid')
     bids = draft_bids(provider, records)
     with as_user(provider):
-        Bid.submit(bids)
+        submit_bids(bids)
     return fresh(bids)
 
 
@@ -351,7 +351,7 @@ def bidding(people, size):
     bids = Bid.search([('tender', 'in', [t.id for t in records])])
     with as_user(people.provider):
         complete_bids(fresh(bids))
-    yield Step("Submit bids", people.provider, Bid.submit, fresh(bids))
+    yield Step("Submit bids", people.provider, submit_bids, fresh(bids))
     yield Step("Withdraw bids", people.provider, Bid.withdraw, fresh(bids))
 
 
@@ -367,7 +367,8 @@ def evaluation(people, size):
     bids = submitted_bids(people.provider, records)
     draft_bids(people.other_provider, records)
     pass_deadlines(records)
-    yield Step("Close tenders", people.officer, Tender.close, fresh(records))
+    yield Step("Close tenders", people.officer,
+        partial(confirmed, 'close'), fresh(records))
     evaluators = assign_evaluator(people.evaluator, fresh(records))
     yield Step("Declare no conflict", people.evaluator,
         Evaluator.declare_no_conflict, fresh(evaluators))

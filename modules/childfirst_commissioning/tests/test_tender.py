@@ -16,6 +16,7 @@ from trytond.modules.childfirst_commissioning.tests.tools import (
     TenderDesignError, as_user, complete_collaboration, count_queries,
     criterion, make_tender, make_user)
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.transaction import Transaction
 
 
@@ -400,3 +401,51 @@ def test_access_by_role(officer, finance, evaluator, provider):
         assert Tender.search([]) == [tender]
         assert len(Criterion.search([])) == len(tender.criteria)
     assert Tender(draft.id).name == "Draft"
+
+
+def test_times_to_the_second(published, officer):
+    """Times are stored to the second, as the clients show and send them:
+    a form showing a stored fraction of a second would read as modified"""
+    Tender = Pool().get('commissioning.tender')
+    deadline = (dt.datetime.now() + dt.timedelta(days=10)).replace(
+        microsecond=123456)
+    with as_user(officer):
+        tender = make_tender(submission_deadline=deadline)
+        assert Tender(tender.id).submission_deadline == deadline.replace(
+            microsecond=0)
+    published = Tender(published.id)
+    assert published.published_at.microsecond == 0
+
+
+def test_tabs_for_every_state(officer, finance, evaluator, provider):
+    """The lists have a tab for each step of the lifecycle, with their
+    counts, and every tab's search works for every role that opens it"""
+    pool = Pool()
+    ActWindow = pool.get('ir.action.act_window')
+    ModelAccess = pool.get('ir.model.access')
+    ModelData = pool.get('ir.model.data')
+    tabs = {
+        'act_tender_form': {
+            "Draft", "Pending Approval", "Approved", "Published",
+            "Evaluation", "Award", "Contracted", "All"},
+        'act_bid_form': {
+            "Draft", "Submitted", "Awarded", "Unsuccessful", "All"},
+        'act_contract_form': {"Draft", "Active", "Ended", "All"},
+        'act_monitoring_return_form': {
+            "Draft", "Overdue", "Submitted", "Accepted", "All"},
+        'act_contract_payment_form': {
+            "Planned", "Requested", "Approved", "Paid", "All"},
+        }
+    for xml_id, names in tabs.items():
+        action = ActWindow(ModelData.get_id(
+                'childfirst_commissioning', xml_id))
+        assert {d.name for d in action.act_window_domains} == names, xml_id
+        Model = pool.get(action.res_model)
+        for user in [officer, finance, evaluator, provider]:
+            with as_user(user):
+                if not ModelAccess.check(
+                        Model.__name__, 'read', raise_exception=False):
+                    continue
+                for tab in action.act_window_domains:
+                    Model.search_count(
+                        PYSONDecoder({}).decode(tab.domain or '[]'))

@@ -275,7 +275,7 @@ def close(tender):
     "Close tender as its deadline had passed"
     Tender = Pool().get('commissioning.tender')
     set_deadline(tender, dt.datetime.now() - dt.timedelta(minutes=1))
-    Tender.close([Tender(tender.id)])
+    confirmed('close', [Tender(tender.id)])
 
 
 # Bids
@@ -294,6 +294,18 @@ def complete_bid(bid, price=Decimal('240000')):
     Bid.write([bid], {'price': price})
     Collaboration.create([complete_collaboration(origin=str(bid))])
     return Bid(bid.id)
+
+
+def confirmed(button, records):
+    """Press the button (a method of the records' model) on records,
+    confirming as the user does in the client's warning dialog"""
+    with Transaction().set_context(_skip_warnings=True):
+        getattr(records[0].__class__, button)(records)
+
+
+def submit_bids(bids):
+    "Submit the bids, confirming as the bidder does"
+    confirmed('submit', bids)
 
 
 def bid_on(tender, user, price):
