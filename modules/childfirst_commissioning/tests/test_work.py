@@ -10,7 +10,7 @@ import pytest
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, DELIVERY, as_user, bid_on, count_queries, make_provider,
-    make_tender, make_user, score)
+    make_tender, make_user, score, submit_bids)
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.transaction import Transaction
@@ -175,7 +175,6 @@ def test_evaluator_other_tender(in_evaluation, company):
 def test_provider_open_tender_and_draft_bid(published, bidders, officer):
     """A provider sees the published tender until they bid on it; the
     other provider's bid and the unpublished tenders change nothing"""
-    Bid = Pool().get('commissioning.bid')
     (_, first), (_, second) = bidders
     assert queue(first) == {('bid', str(published))}
     before = counts(second)
@@ -185,7 +184,7 @@ def test_provider_open_tender_and_draft_bid(published, bidders, officer):
     assert queue(second) == {('bid', str(published))}
     assert counts(second) == before
     with as_user(first):
-        Bid.submit([bid])
+        submit_bids([bid])
     assert queue(first) == set()
 
 
