@@ -8,12 +8,19 @@ the PostgreSQL server of TRYTOND_DATABASE_URI, under a name of its own) and
 trytond serves it on a free port with sao as its web root, ONCE per pytest
 run: tests/test_demo_server.py and tests/test_security.py use the same
 server through the session-scoped ``server`` fixture.
+
+The browser tests of tests/test_browser.py walk each role's path and change
+the data as they go: they work on a copy of the demo database, made right
+after the build and served by the same server (``browser_server``), so
+that the other system tests read the demo as scripts/demo.py left it,
+whatever the order the tests run in.
 """
 import base64
 import datetime as dt
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,6 +35,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 DATABASE = 'childfirst_demo'
+# The suffix of the name of the copy of the demo database
+COPY = '_browser'
 LOGINS = ['admin', 'commadmin', 'officer', 'finance', 'evaluator',
     'evaluator2', 'provider', 'provider2', 'provider3']
 
@@ -103,6 +112,8 @@ class Server:
         self.sqlite_path = sqlite_path
         self.postgresql_uri = postgresql_uri
         self._sessions = {}
+        # The copy of the demo database the browser tests change
+        self.copy = None
 
     def get(self, path):
         with urllib.request.urlopen(self.url + path, timeout=30) as response:
@@ -224,6 +235,8 @@ def server(tmp_path_factory, web_root):
         database = '%s_test_%s' % (DATABASE, os.getpid())
         database_section = "[database]\nuri = %s\n" % uri
         sqlite_path = None
+        for name in [database, database + COPY]:
+            drop_postgresql_database(uri, name)
     else:
         database = DATABASE
         database_section = "[database]\npath = %s\n" % (tmp / 'db')
@@ -240,6 +253,32 @@ def server(tmp_path_factory, web_root):
     finally:
         if uri:
             drop_postgresql_database(uri, database)
+            drop_postgresql_database(uri, database + COPY)
+
+
+@pytest.fixture(scope='session')
+def browser_server(server):
+    """The copy of the demo database on the server, which the browser tests
+    change"""
+    return server.copy
+
+
+def copy_database(database, sqlite_path=None, postgresql_uri=None):
+    """Copy the demo database to its name + COPY, while the server is not
+    running; return the path of the copy on SQLite"""
+    if sqlite_path:
+        path = sqlite_path.replace(
+            database + '.sqlite', database + COPY + '.sqlite')
+        shutil.copyfile(sqlite_path, path)
+        return path
+    import psycopg
+    from psycopg import sql
+    conninfo = urllib.parse.urlparse(postgresql_uri)._replace(
+        path='/template1').geturl()
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(sql.SQL(
+                'CREATE DATABASE {} TEMPLATE {}').format(
+                sql.Identifier(database + COPY), sql.Identifier(database)))
 
 
 def serve(tmp, url, configs, database, env, **options):
@@ -254,11 +293,13 @@ def serve(tmp, url, configs, database, env, **options):
     passwords = parse_passwords(build.stdout)
     assert set(passwords) == set(LOGINS), (
         "scripts/demo.py did not print every password:\n%s" % build.stdout)
+    copy_path = copy_database(database, **options)
 
     log = tmp / 'server.log'
     with open(log, 'w') as log_file:
         process = subprocess.Popen(
-            [os.path.join(BIN, 'trytond'), '-c', *configs, '-d', database],
+            [os.path.join(BIN, 'trytond'), '-c', *configs,
+                '-d', database, database + COPY],
             env=env, cwd=tmp, stdin=subprocess.DEVNULL, stdout=log_file,
             stderr=subprocess.STDOUT)
     try:
@@ -275,7 +316,10 @@ def serve(tmp, url, configs, database, env, **options):
                         "trytond did not answer on %s:\n%s"
                         % (url, log.read_text()))
                 time.sleep(0.2)
-        yield Server(url, database, passwords, log, **options)
+        server = Server(url, database, passwords, log, **options)
+        server.copy = Server(url, database + COPY, passwords, log,
+            **dict(options, sqlite_path=copy_path))
+        yield server
     finally:
         process.terminate()
         try:

@@ -99,6 +99,13 @@ def uk_english(session):
     return Lang(session.xml_id(MODULE, 'lang_en_gb'))
 
 
+def my_work(session):
+    "Return the action of My Work, the work queue each role opens at login"
+    Action = session.model('ir.action')
+    ActWindow = session.model('ir.action.act_window')
+    return Action(ActWindow(session.xml_id(MODULE, 'act_work')).action.id)
+
+
 def provider_parties(session):
     "Return the organisation of each provider login"
     Party = session.model('party.party')
@@ -131,6 +138,8 @@ def create_users(session, company, parties, passwords):
             user = User(login=login, name=name)
             user.language = uk_english(session)
             user.groups.append(Group(session.xml_id(MODULE, group)))
+            # My Work opens at login
+            user.actions.append(my_work(session))
             user.companies.append(Company(company.id))
             user.company = Company(company.id)
             if login in parties:
