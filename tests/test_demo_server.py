@@ -130,8 +130,8 @@ def test_provider_cannot_read_drafts(server):
 def rpc_date(value):
     "Return the date or datetime of a JSON-RPC value"
     import datetime as dt
-    if not value:
-        return None
+    if not value or isinstance(value, dt.date):
+        return value or None
     fields_ = ['year', 'month', 'day']
     if value['__class__'] == 'datetime':
         fields_ += ['hour', 'minute', 'second']

@@ -638,8 +638,14 @@ def sealed(server, rpc, undo, demo):
                     bid[key] = response['result']
             if values['submit']:
                 response = rpc(
-                    login, 'commissioning.bid', 'submit', [bid['id']],
-                    context={'_skip_warnings': True})
+                    login, 'commissioning.bid', 'submit', [bid['id']])
+                error = response.get('error') or []
+                if error and error[0] == 'UserWarning':
+                    # The bidder confirms, as the client's dialog does
+                    rpc(login, 'res.user.warning', 'skip', error[1][0],
+                        False)
+                    response = rpc(
+                        login, 'commissioning.bid', 'submit', [bid['id']])
                 if 'error' in response:
                     bid['problems'].append(
                         "the bidder could not submit its bid: %s -> %s" % (

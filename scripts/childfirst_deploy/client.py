@@ -20,6 +20,9 @@ class RpcError(Exception):
     def __init__(self, error):
         self.kind = error[0] if error else ''
         detail = error[1] if len(error) > 1 else ''
+        # A warning's name, to accept it as the client's dialog does
+        self.name = (detail[0] if self.kind == 'UserWarning'
+            and isinstance(detail, (list, tuple)) and detail else None)
         if isinstance(detail, (list, tuple)) and detail:
             detail = detail[0]
         self.message = str(detail)
@@ -68,6 +71,18 @@ class Client:
         if 'error' in response:
             raise RpcError(response['error'])
         return response['result']
+
+    def confirm(self, method, *params):
+        """Call method with params; when the server asks for a
+        confirmation (a warning), accept it and call again, as the user
+        does in the client's dialog"""
+        try:
+            return self.call(method, *params)
+        except RpcError as error:
+            if error.kind != 'UserWarning':
+                raise
+            self.call('model.res.user.warning.skip', error.name, False)
+            return self.call(method, *params)
 
     def with_retries(self, function):
         """Return function(), called again after a retryable error up to

@@ -76,7 +76,7 @@ def create_bid(client, tender, price, tender_criteria):
 
 def submit_bid(client, bid):
     "Submit the bid, confirming as the bidder does in the warning dialog"
-    client.call(BID + '.submit', [bid], context={'_skip_warnings': True})
+    client.confirm(BID + '.submit', [bid])
 
 
 def state(client, model, record):
