@@ -10,6 +10,13 @@ from trytond.transaction import Transaction
 from .validation import InputMixin
 
 
+MODULE = 'childfirst_commissioning'
+GROUPS = [
+    'group_commissioning', 'group_commissioning_admin',
+    'group_commissioning_evaluator', 'group_commissioning_finance',
+    'group_commissioning_provider']
+
+
 class User(metaclass=PoolMeta):
     __name__ = 'res.user'
 
@@ -25,11 +32,41 @@ class User(metaclass=PoolMeta):
         'res_user.commissioning_parties', context=False)
 
     @classmethod
+    def create(cls, vlist):
+        users = super().create(vlist)
+        cls.open_work_at_login(users)
+        return users
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        if any('groups' in values for values in args[1::2]):
+            cls.open_work_at_login(sum(args[0::2], []))
+
+    @classmethod
+    def open_work_at_login(cls, users):
+        """Open My Work at login for the users of a commissioning group who
+        open nothing else at login"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        ActWindow = pool.get('ir.action.act_window')
+        try:
+            action = ActWindow(ModelData.get_id(MODULE, 'act_work')).action.id
+            groups = {ModelData.get_id(MODULE, g) for g in GROUPS}
+        except KeyError:
+            # The module is being activated
+            return
+        users = [u for u in cls.browse(users) if not u.actions
+            and groups & {g.id for g in u.groups}]
+        if users:
+            super().write(users, {'actions': [('add', [action])]})
+
+    @classmethod
     def default_language(cls):
         "New users work in UK English: dates day first, amounts in pounds"
         ModelData = Pool().get('ir.model.data')
         try:
-            return ModelData.get_id('childfirst_commissioning', 'lang_en_gb')
+            return ModelData.get_id(MODULE, 'lang_en_gb')
         except KeyError:
             return None
 

@@ -92,3 +92,28 @@ def test_new_users_uk_english(company):
             {'name': "Chosen", 'login': 'chosen', 'language': english.id}])
     assert user.language.code == 'en_GB'
     assert chosen.language.code == 'en'
+
+
+def test_new_users_open_my_work(company):
+    """A user given a commissioning group opens My Work at login; others,
+    and users who open another action, are left as they are"""
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    ActWindow = pool.get('ir.action.act_window')
+    my_work, other = [ActWindow(ModelData.get_id(
+                'childfirst_commissioning', a)).action.id
+        for a in ['act_work', 'act_tender_form']]
+    officer = ModelData.get_id(
+        'childfirst_commissioning', 'group_commissioning')
+    new, plain, chosen = User.create([
+            {'name': "New", 'login': 'new', 'groups': [('add', [officer])]},
+            {'name': "Plain", 'login': 'plain'},
+            {'name': "Chosen", 'login': 'chosen',
+                'groups': [('add', [officer])],
+                'actions': [('add', [other])]}])
+    assert [a.id for a in new.actions] == [my_work]
+    assert not plain.actions
+    assert [a.id for a in chosen.actions] == [other]
+    User.write([plain], {'groups': [('add', [officer])]})
+    assert [a.id for a in User(plain.id).actions] == [my_work]
