@@ -9,7 +9,7 @@ from reportlab.platypus import KeepTogether, Spacer
 from trytond.pool import Pool
 
 from .report import (
-    DASH, WIDTH, CommissioningReport, labels, message, rank_key,
+    DASH, WIDTH, CommissioningReport, label, labels, message, rank_key,
     response_values, selection, table)
 from .states import ASSESSED_STATES
 
@@ -43,9 +43,20 @@ class TenderEvaluationReport(CommissioningReport):
                 ('bids_assessed', str(len(bids))),
                 ('winning_bid',
                     winner.provider.rec_name if winner else None),
+                ('published_at',
+                    cls.format_datetime_short(tender.published_at, lang)),
+                ('deadline', cls.format_datetime_short(
+                        tender.submission_deadline, lang)),
+                ('closed_at',
+                    cls.format_datetime_short(tender.closed_at, lang)),
+                ('award_date', cls.format_date(tender.award_date, lang)),
+                ('standstill_end',
+                    cls.format_date(tender.standstill_end, lang)),
                 ])
         story += cls.criteria_section(tender, lang)
+        story += cls.evaluators_section(tender)
         story += cls.scores_section(tender, bids, responses, lang)
+        story += cls.evaluator_scores_section(tender, bids)
         story += cls.moderation_section(tender, bids, responses, lang)
         story += cls.bids_section(tender, bids, lang)
         story += cls.ranking_section(bids, lang)
@@ -76,6 +87,67 @@ class TenderEvaluationReport(CommissioningReport):
                 [62 * mm, 48 * mm, 22 * mm, 18 * mm, WIDTH - 150 * mm],
                 numbers={3, 4}),
             ]
+
+    @classmethod
+    def evaluators_section(cls, tender):
+        "Who evaluated, in which role, on which criteria, with what conflict"
+        Evaluator = Pool().get('commissioning.tender.evaluator')
+        roles = selection(Evaluator, 'role')
+        rows = []
+        for evaluator in tender.evaluators:
+            if evaluator.conflict_state == 'declared':
+                conflict = label('conflict_declared',
+                    bids=", ".join(b.provider.rec_name
+                        for b in evaluator.conflicted_bids),
+                    note=evaluator.conflict_note or '')
+            else:
+                conflict = label('conflict_%s' % evaluator.conflict_state)
+            rows.append([
+                    evaluator.user.rec_name, roles[evaluator.role],
+                    ", ".join(c.name for c in evaluator.criteria) or DASH,
+                    conflict])
+        result = [
+            message('evaluators', 'heading'),
+            message('evaluators_note', 'note'),
+            ]
+        if rows:
+            result.append(table(
+                    [labels('evaluator', 'role', 'assigned', 'conflicts')],
+                    rows,
+                    [36 * mm, 26 * mm, 56 * mm, WIDTH - 118 * mm]))
+        return result
+
+    @classmethod
+    def evaluator_scores_section(cls, tender, bids):
+        """Every score of every evaluator with its justification, by
+        criterion and bid in the order of the ranking"""
+        Score = Pool().get('commissioning.score')
+        order = {b.id: i for i, b in enumerate(bids)}
+        criteria = {c.id: i for i, c in enumerate(tender.criteria)}
+        scores = Score.search([
+                ('response.bid', 'in', list(order)),
+                ]) if order else []
+        scores.sort(key=lambda s: (
+                criteria.get(s.response.criterion.id, 0),
+                order[s.response.bid.id], s.evaluator.user.rec_name))
+        result = [
+            message('evaluator_scores', 'heading'),
+            message('evaluator_scores_note', 'note'),
+            ]
+        if not scores:
+            result.append(message('no_evaluator_scores'))
+            return result
+        rows = [[
+                s.response.criterion.name, s.response.bid.provider.rec_name,
+                s.evaluator.user.rec_name, str(s.score), s.justification]
+            for s in scores]
+        result.append(table(
+                [labels('criterion', 'bid', 'evaluator', 'score',
+                        'justification')],
+                rows,
+                [40 * mm, 32 * mm, 30 * mm, 13 * mm, WIDTH - 115 * mm],
+                numbers={3}))
+        return result
 
     @classmethod
     def scores_section(cls, tender, bids, responses, lang):

@@ -54,6 +54,22 @@ def test_evaluation_report(moderated):
     assert "1 Provider B 91.00 47.00 24.00" in ranking
     assert "2 Provider A 86.00 40.00 30.00" in ranking
     assert "Provider C" not in ranking
+    # The audit record: key dates, the evaluators with their roles and
+    # conflicts, and every score with its justification
+    assert tender.published_at.strftime('%m/%d/%Y') in text
+    evaluators = text[text.index("Evaluators and conflicts of interest"):
+        text.index("Scores by evaluator")]
+    for login, role in [('specialist', "Specialist"),
+            ('panel', "Children's Panel"), ('financelead', "Officer")]:
+        assert moderated.users[login.replace('financelead', 'finance_lead')
+            ].rec_name in evaluators
+        assert role in evaluators
+    assert "Declared with Provider C: did not score them." in evaluators
+    assert "Trustee of Provider C." in evaluators
+    assert "None declared" in evaluators
+    scores = text[text.index("Scores by evaluator"):text.index("Moderation")]
+    assert scores.count("Scored 4 because ...") >= 3
+    assert "Scored 3 because ..." in scores
     # The sign-off of the budget approval
     signoffs = text[text.index("Sign-offs"):]
     assert "Tender Budget" in signoffs
@@ -75,8 +91,9 @@ def test_evaluation_report_queries(moderated):
     # together, then each lazily loaded moderation field once for all (four
     # queries; reading bid by bid would take four per bid), and the scores
     # of every response aggregated in one query
-    assert on('commissioning_bid_response') <= 4
-    assert on('commissioning_score') == 1
+    assert on('commissioning_bid_response') <= 5
+    # and the scores by evaluator searched and read once
+    assert on('commissioning_score') <= 3
 
 
 def test_assessment_summary(moderated):
