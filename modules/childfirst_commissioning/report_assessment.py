@@ -7,6 +7,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
 from trytond.pool import Pool
+from trytond.transaction import without_check_access
 
 from .bid import is_provider_user
 from .gate import check
@@ -93,6 +94,9 @@ class BidAssessmentSummary(CommissioningReport):
                 ('price', cls.amount(bid.price, tender.currency, lang)),
                 ('eligible', cls.yes_no(bid.eligible)),
                 ('rank', str(bid.rank) if bid.rank else DASH),
+                ('award_date', cls.format_date(tender.award_date, lang)),
+                ('standstill_end',
+                    cls.format_date(tender.standstill_end, lang)),
                 ])
         story += [
             Spacer(0, 3 * mm),
@@ -101,7 +105,13 @@ class BidAssessmentSummary(CommissioningReport):
                 other=other.provider.rec_name if other else ''),
             ]
         story += cls.criteria_section(tender, columns, lang)
+        story += cls.reasons_section(tender, columns)
         story += cls.totals_section(columns, lang)
+        story += cls.price_method(tender, lang)
+        if tender.standstill_end:
+            story.append(message('summary_standstill', 'body',
+                    end=cls.format_date(tender.standstill_end, lang),
+                    authority=tender.company.rec_name))
         if not bid.eligible:
             story.append(message('summary_excluded', 'heading'))
             story.append(text(bid.exclusion_reason, 'body'))
@@ -173,6 +183,56 @@ class BidAssessmentSummary(CommissioningReport):
                 numbers=set(range(2, 3 + 2 * len(bids))),
                 header_rows=2, style=style),
             ]
+
+    @classmethod
+    def reasons_section(cls, tender, columns):
+        """The reasons for each bid's score on each scored criterion: the
+        moderation rationale, or the evaluators' justifications"""
+        Score = Pool().get('commissioning.score')
+        bids = [b for b, _ in columns]
+        justifications = {}
+        # The bidder reads the reasons of its own scores and of the bid it
+        # is compared with, as the Procurement Act requires, not the scores
+        with without_check_access():
+            for score in Score.search([
+                        ('response.bid', 'in', [b.id for b in bids]),
+                        ], order=[('id', 'ASC')]):
+                key = (score.response.bid.id, score.response.criterion.id)
+                justifications.setdefault(key, []).append(
+                    score.justification)
+        rows = []
+        for criterion in tender.criteria:
+            if criterion.method != 'scored':
+                continue
+            row = [criterion.name]
+            for bid in bids:
+                response, = [r for r in bid.responses
+                    if r.criterion == criterion] or [None]
+                if response and response.moderated_score is not None:
+                    row.append(response.moderation_rationale)
+                else:
+                    row.append("\n".join(justifications.get(
+                                (bid.id, criterion.id), [])) or DASH)
+            rows.append(row)
+        header = [labels('criterion') + [
+                "%s\n%s" % (title, bid.provider.rec_name)
+                for bid, title in columns]]
+        other = (WIDTH - 40 * mm) / len(bids)
+        return [
+            message('summary_reasons', 'heading'),
+            message('summary_reasons_note', 'note'),
+            table(header, rows, [40 * mm] + [other] * len(bids)),
+            ]
+
+    @classmethod
+    def price_method(cls, tender, lang):
+        "How price was scored, in words"
+        weight = sum(c.weight or 0 for c in tender.criteria
+            if c.method == 'price')
+        if not weight:
+            return []
+        return [Spacer(0, 2 * mm), message('summary_price_method', 'note',
+                weight=cls.score(weight, lang))]
 
     @classmethod
     def totals_section(cls, columns, lang):

@@ -128,6 +128,18 @@ def test_assessment_summary(moderated):
     assert "Total 100.00 — 86.00 — 91.00" in text
     assert "Child First score 40.00 47.00" in text
     assert "Rank 2 1" in text
+    # With reasons: A's evaluators' justifications, and B's moderation
+    # rationale where its scores were moderated
+    reasons = text[text.index("Reasons for the scores"):
+        text.index("Child First score 40.00")]
+    assert "Scored 4 because ..." in reasons
+    assert "Agreed at moderation." in reasons
+    # How price was scored, the standstill and whom to ask
+    assert "the lowest price of the eligible bids earns the whole weight" in (
+        text)
+    tender = Tender(tender.id)
+    assert tender.standstill_end.strftime('%m/%d/%Y') in text
+    assert ("write to %s before then" % tender.company.rec_name) in text
     # Nothing of the other bidders
     assert "Provider C" not in text
 
