@@ -342,11 +342,32 @@ def tab_text(driver, *texts):
     return WebDriverWait(driver, 60).until(shown)
 
 
+def open_row(driver, row_xpath, shown):
+    """Double-click the row at row_xpath until shown(driver) returns the
+    form it opens (the list may still be drawn again as it loads); return
+    what shown returns"""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def opened(driver):
+        result = shown(driver)
+        if result:
+            return result
+        rows = [r for r in driver.find_elements(By.XPATH, row_xpath)
+            if r.is_displayed()]
+        if rows:
+            try:
+                ActionChains(driver).double_click(rows[0]).perform()
+            except WebDriverException:
+                pass
+    return WebDriverWait(driver, 60).until(opened)
+
+
 def test_web_client(server, tmp_path):
     """The officer logs in through the sao login form and opens
     Commissioning > Tenders in a headless Chromium"""
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     driver = chromium(tmp_path)
@@ -386,16 +407,7 @@ def test_web_client(server, tmp_path):
                 value = area.get_attribute('value') or ''
                 if 'Children were involved in designing' in value:
                     return value
-            # The list may still be drawn again as it loads: double-click
-            # the row until the form shows
-            rows = [r for r in driver.find_elements(By.XPATH, row_xpath)
-                if r.is_displayed()]
-            if rows:
-                try:
-                    ActionChains(driver).double_click(rows[0]).perform()
-                except WebDriverException:
-                    pass
-        checklist = WebDriverWait(driver, 60).until(checklist_shown)
+        checklist = open_row(driver, row_xpath, checklist_shown)
         form = tmp_path / 'tender-form.png'
         driver.save_screenshot(str(form))
         print("screenshot: %s" % form)
@@ -412,10 +424,7 @@ def test_web_client(server, tmp_path):
 def test_web_client_contract(server, tmp_path):
     """The provider of the demo contract opens it and its returns in the
     web client; the officer opens the overdue returns"""
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
     contract = "Trusted Adults for Children at Risk 2026-2028"
     driver = chromium(tmp_path)
     screenshot = tmp_path / 'contract.png'
@@ -428,19 +437,10 @@ def test_web_client_contract(server, tmp_path):
             " or contains(text(), '%s')]" % (contract, contract))
 
         def form_opened(driver):
-            # The list may still be drawn again as it loads: double-click
-            # the row until the form shows
             text = driver.find_element(By.CSS_SELECTOR, ACTIVE_TAB).text
             if "Children who say they felt safe" in text:
                 return text
-            rows = [r for r in driver.find_elements(By.XPATH, row_xpath)
-                if r.is_displayed()]
-            if rows:
-                try:
-                    ActionChains(driver).double_click(rows[0]).perform()
-                except WebDriverException:
-                    pass
-        text = WebDriverWait(driver, 60).until(form_opened)
+        text = open_row(driver, row_xpath, form_opened)
         driver.save_screenshot(str(screenshot))
         print("screenshot: %s" % screenshot)
         assert "Children who say they felt safe" in text
