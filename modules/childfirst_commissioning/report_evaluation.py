@@ -9,8 +9,8 @@ from reportlab.platypus import KeepTogether, Spacer
 from trytond.pool import Pool
 
 from .report import (
-    DASH, WIDTH, CommissioningReport, label, labels, message, rank_key,
-    response_values, selection, table)
+    DASH, WIDTH, CommissioningReport, facts, label, labels, message,
+    rank_key, response_values, selection, table)
 from .states import ASSESSED_STATES
 
 
@@ -49,19 +49,103 @@ class TenderEvaluationReport(CommissioningReport):
                         tender.submission_deadline, lang)),
                 ('closed_at',
                     cls.format_datetime_short(tender.closed_at, lang)),
+                ('evaluation_started', cls.by_at(
+                        tender.evaluation_started_by,
+                        tender.evaluation_started_at, lang)),
+                ('evaluation_completed', cls.by_at(
+                        tender.evaluation_completed_by,
+                        tender.evaluation_completed_at, lang)),
+                ('award_recommended', cls.by_at(
+                        tender.award_requested_by,
+                        tender.award_requested_at, lang)),
                 ('award_date', cls.format_date(tender.award_date, lang)),
                 ('standstill_end',
                     cls.format_date(tender.standstill_end, lang)),
                 ])
         story += cls.criteria_section(tender, lang)
         story += cls.evaluators_section(tender)
+        story += cls.pass_fail_section(tender, bids, lang)
         story += cls.scores_section(tender, bids, responses, lang)
         story += cls.evaluator_scores_section(tender, bids)
-        story += cls.moderation_section(tender, bids, responses, lang)
+        story += cls.moderation_section(tender, bids, lang)
         story += cls.bids_section(tender, bids, lang)
         story += cls.ranking_section(bids, lang)
+        story += cls.recommendation_section(tender, bids, lang)
         story += cls.signoffs_section(tender, lang)
         return story
+
+    @classmethod
+    def by_at(cls, user, when, lang):
+        "Return who did a step and when, as a report shows it"
+        if not user and not when:
+            return None
+        return label('by_at',
+            user=user.rec_name if user else DASH,
+            date=cls.format_datetime_short(when, lang) or DASH)
+
+    @classmethod
+    def pass_fail_section(cls, tender, bids, lang):
+        "Each pass/fail answer: its assessment, who assessed it and when"
+        Response = Pool().get('commissioning.bid.response')
+        assessments = selection(Response, 'assessment')
+        criteria = [c for c in tender.criteria if c.method == 'pass_fail']
+        rows, style = [], []
+        for bid in bids:
+            for response in bid.responses:
+                if response.criterion not in criteria:
+                    continue
+                rows.append([
+                        response.criterion.name, bid.provider.rec_name,
+                        assessments.get(response.assessment) or DASH,
+                        cls.by_at(response.assessed_by, response.assessed_at,
+                            lang)])
+        result = [
+            message('pass_fail', 'heading'),
+            message('pass_fail_note', 'note'),
+            ]
+        if not rows:
+            return result + [message('no_pass_fail')]
+        result.append(table(
+                [labels('criterion', 'bid', 'assessment', 'assessed_by')],
+                rows, [52 * mm, 40 * mm, 24 * mm, WIDTH - 116 * mm],
+                style=style))
+        return result
+
+    @classmethod
+    def recommendation_section(cls, tender, bids, lang):
+        "The bid recommended, by whom, why, and finance's decision on it"
+        pool = Pool()
+        Signoff = pool.get('commissioning.signoff')
+        decisions = selection(Signoff, 'decision')
+        result = [message('recommendation', 'heading')]
+        winner = tender.winning_bid
+        if not winner:
+            return result + [message('no_recommendation')]
+        top = next((b for b in bids if b.rank == 1), None)
+        if top == winner:
+            reason = tender.award_reason or label('recommended_top')
+        else:
+            reason = tender.award_reason
+        pairs = [
+            (label('recommended_bid'), label('recommended_rank',
+                    bid=winner.provider.rec_name,
+                    rank=winner.rank or DASH)),
+            (label('recommended_by'), cls.by_at(
+                    tender.award_requested_by, tender.award_requested_at,
+                    lang)),
+            (label('recommendation_reason'), reason),
+            ]
+        for signoff in sorted(
+                (s for s in tender.signoffs if s.gate == 'award'),
+                key=lambda s: (s.decided_at, s.id)):
+            pairs.append((label('finance_decision'), label(
+                        'decision_by', decision=decisions[signoff.decision],
+                        user=signoff.user.rec_name,
+                        date=cls.format_datetime_short(
+                            signoff.decided_at, lang),
+                        comment=signoff.comment or '')))
+        result.append(facts(pairs))
+        return result
 
     @classmethod
     def criteria_section(cls, tender, lang):
@@ -176,29 +260,30 @@ class TenderEvaluationReport(CommissioningReport):
         return result
 
     @classmethod
-    def moderation_section(cls, tender, bids, responses, lang):
-        "The scores agreed at moderation and why"
+    def moderation_section(cls, tender, bids, lang):
+        "The scores agreed at moderation, who recorded them and why"
         rows = []
         for bid in bids:
-            for criterion in tender.criteria:
-                values = responses.get((bid.id, criterion.id))
-                if not values or values['moderated'] is None:
+            for response in bid.responses:
+                if response.moderated_score is None:
                     continue
                 rows.append([
-                        bid.provider.rec_name, criterion.name,
-                        cls.score(values['mean'], lang),
-                        str(values['spread'])
-                        if values['spread'] is not None else DASH,
-                        cls.score(values['moderated'], lang),
-                        values['rationale']])
+                        bid.provider.rec_name, response.criterion.name,
+                        cls.score(response.mean_score, lang),
+                        str(response.spread)
+                        if response.spread is not None else DASH,
+                        cls.score(response.moderated_score, lang),
+                        cls.by_at(response.moderated_by,
+                            response.moderated_at, lang),
+                        response.moderation_rationale])
         result = [message('moderation', 'heading')]
         if rows:
             result.append(table(
                     [labels('bid', 'criterion', 'mean', 'spread',
-                            'moderated', 'rationale')],
+                            'moderated', 'moderated_by', 'rationale')],
                     rows,
-                    [30 * mm, 36 * mm, 15 * mm, 16 * mm, 23 * mm,
-                        WIDTH - 120 * mm],
+                    [28 * mm, 30 * mm, 13 * mm, 14 * mm, 21 * mm, 28 * mm,
+                        WIDTH - 134 * mm],
                     numbers={2, 3, 4}))
         else:
             result.append(message('no_moderation'))

@@ -3,6 +3,7 @@
 # copyright notices and license terms.
 """The answers of a bid, criterion by criterion, with their assessment,
 scores and moderation."""
+import datetime as dt
 from decimal import Decimal
 
 from sql.aggregate import Avg, Count, Max, Min
@@ -85,6 +86,18 @@ class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
             },
         help="Why the moderated score was agreed; the bidder reads it in "
         "their assessment summary.")
+    moderated_by = fields.Many2One(
+        'res.user', "Moderated By", readonly=True, loading='lazy',
+        states={
+            'invisible': Eval('method') != 'scored',
+            },
+        help="The officer who recorded the moderated score.")
+    moderated_at = fields.DateTime(
+        "Moderated At", readonly=True, loading='lazy',
+        states={
+            'invisible': Eval('method') != 'scored',
+            },
+        help="When the moderated score was recorded.")
     final_score = fields.Function(
         fields.Numeric("Final Score", digits=(16, 2),
             help="The moderated score if there is one, otherwise the average"
@@ -106,6 +119,18 @@ class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
             },
         help="The officer's assessment of a pass/fail answer. It sets "
         "\"Passed\".")
+    assessed_by = fields.Many2One(
+        'res.user', "Assessed By", readonly=True,
+        states={
+            'invisible': Eval('method') != 'pass_fail',
+            },
+        help="The officer who assessed the pass/fail answer.")
+    assessed_at = fields.DateTime(
+        "Assessed At", readonly=True,
+        states={
+            'invisible': Eval('method') != 'pass_fail',
+            },
+        help="When the pass/fail answer was assessed.")
 
     @classmethod
     def __setup__(cls):
@@ -154,7 +179,22 @@ class BidResponse(InputMixin, AccessMixin, ModelSQL, ModelView):
             elif 'passed' in values:
                 values['assessment'] = (
                     'passed' if values['passed'] else 'failed')
+            values.update(cls._audit_values(values))
         return values
+
+    @classmethod
+    def _audit_values(cls, values):
+        "Return who assessed or moderated, and when, for the values written"
+        user, now = Transaction().user, dt.datetime.now()
+        result = {}
+        if 'assessment' in values:
+            assessed = bool(values['assessment'])
+            result['assessed_by'] = user if assessed else None
+            result['assessed_at'] = now if assessed else None
+        if {'moderated_score', 'moderation_rationale'} & set(values):
+            result['moderated_by'] = user
+            result['moderated_at'] = now
+        return result
 
     @classmethod
     def validate_fields(cls, responses, field_names):

@@ -35,7 +35,10 @@ from .validation import InputMixin
 # The fields the workflow writes itself, whatever the state
 WORKFLOW_FIELDS = {
     'state', 'requested_by', 'approved_by', 'published_at', 'closed_at',
-    'award_requested_by', 'award_date', 'standstill_end'}
+    'evaluation_started_at', 'evaluation_started_by',
+    'evaluation_completed_at', 'evaluation_completed_by',
+    'award_requested_by', 'award_requested_at', 'award_date',
+    'standstill_end'}
 # The fields that may change once a tender has left draft
 WRITABLE_AFTER_DRAFT = {'evaluators', 'winning_bid', 'award_reason'}
 # The transitions of the workflow
@@ -141,6 +144,18 @@ class Tender(
         help="When the tender was published to providers.")
     closed_at = fields.DateTime("Closed At", readonly=True,
         help="When the tender closed and its bids were unsealed.")
+    evaluation_started_at = fields.DateTime(
+        "Evaluation Started At", readonly=True,
+        help="When the officer started the evaluation.")
+    evaluation_started_by = fields.Many2One(
+        'res.user', "Evaluation Started By", readonly=True,
+        help="The officer who started the evaluation.")
+    evaluation_completed_at = fields.DateTime(
+        "Evaluation Completed At", readonly=True,
+        help="When the evaluation was completed and the bids ranked.")
+    evaluation_completed_by = fields.Many2One(
+        'res.user', "Evaluation Completed By", readonly=True,
+        help="The officer who completed the evaluation.")
     evaluators = fields.One2Many(
         'commissioning.tender.evaluator', 'tender', "Evaluators",
         states={
@@ -162,6 +177,9 @@ class Tender(
     award_requested_by = fields.Many2One(
         'res.user', "Award Recommended By", readonly=True,
         help="The officer who recommended the award; finance approves it.")
+    award_requested_at = fields.DateTime(
+        "Award Recommended At", readonly=True,
+        help="When the officer recommended the award.")
     award_date = fields.Date("Award Date", readonly=True,
         help="When finance approved the award: the standstill starts then.")
     standstill_end = fields.Date(
@@ -488,7 +506,8 @@ class Tender(
                     requested_by=t.award_requested_by, comment=comment)
                 for t in tenders])
         cls.write(tenders, {
-                'award_requested_by': None, 'winning_bid': None})
+                'award_requested_by': None, 'award_requested_at': None,
+                'winning_bid': None})
 
     @classmethod
     @ModelView.button
@@ -535,6 +554,10 @@ class Tender(
             check_gate(EvaluationError, 'msg_start_evaluation_gate',
                 evaluation.start_checks(tender, unassessed),
                 tender=tender.rec_name)
+        cls.write(tenders, {
+                'evaluation_started_at': dt.datetime.now(),
+                'evaluation_started_by': Transaction().user,
+                })
 
     @classmethod
     @ModelView.button
@@ -546,6 +569,10 @@ class Tender(
                 evaluation.complete_checks(tender, failures),
                 tender=tender.rec_name)
         cls.store_ranking(tenders)
+        cls.write(tenders, {
+                'evaluation_completed_at': dt.datetime.now(),
+                'evaluation_completed_by': Transaction().user,
+                })
 
     @classmethod
     def compute_ranking(cls, tenders):
@@ -569,7 +596,10 @@ class Tender(
                 tender=tender.rec_name)
         award.store_winning_bids(tenders, {
                 t.id: top[t.id].id for t in tenders if not t.winning_bid})
-        cls.write(tenders, {'award_requested_by': Transaction().user})
+        cls.write(tenders, {
+                'award_requested_by': Transaction().user,
+                'award_requested_at': dt.datetime.now(),
+                })
         notification.approval_requested(tenders, 'award')
 
     @classmethod

@@ -80,10 +80,24 @@ def move_timeline(session, tender_id, start, end):
     noon = dt.time(12)
     deadline = dt.datetime.combine(start - relativedelta(months=4), noon)
     award = start - dt.timedelta(days=45)
+    closed = deadline + dt.timedelta(hours=1)
+    published = deadline - relativedelta(months=1)
+    recommended = dt.datetime.combine(award - dt.timedelta(days=7), noon)
     session.move_tender_dates(tender_id,
-        published_at=deadline - relativedelta(months=1),
+        published_at=published,
         submission_deadline=deadline,
-        closed_at=deadline + dt.timedelta(hours=1),
+        closed_at=closed,
         bids=deadline - dt.timedelta(days=3),
+        evaluation_started_at=closed + dt.timedelta(days=2),
+        responses={
+            'assessed_at': closed + dt.timedelta(days=1),
+            'moderated_at': recommended - dt.timedelta(days=1),
+            },
+        evaluation_completed_at=recommended - dt.timedelta(hours=2),
+        award_requested_at=recommended,
+        signoffs={
+            'tender_budget': published - dt.timedelta(days=7),
+            'award': dt.datetime.combine(award, noon),
+            },
         award_date=award, standstill_end=award + dt.timedelta(days=12),
         contract_start=start, contract_end=end)

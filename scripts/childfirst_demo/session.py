@@ -33,15 +33,20 @@ class Session:
         ModelData = self.model('ir.model.data')
         return ModelData.get_id(module, fs_id, {})
 
-    def move_tender_dates(self, tender_id, bids=None, **values):
-        """Write the date columns values on the tender with SQL, and the
-        time bids (if given) on its submitted bids: the demo's stand-in for
-        the weeks it cannot wait"""
+    def move_tender_dates(self, tender_id, bids=None, signoffs=None,
+            responses=None, **values):
+        """Write the date columns values on the tender with SQL, the time
+        bids (if given) on its submitted bids, the times signoffs ({gate:
+        time}) on its sign-offs and the times responses ({column: time}) on
+        the assessments and moderations of its bids' answers: the demo's
+        stand-in for the weeks it cannot wait"""
         from sql import Table
 
         from trytond.transaction import Transaction
         tender = Table('commissioning_tender')
         bid = Table('commissioning_bid')
+        signoff = Table('commissioning_signoff')
+        response = Table('commissioning_bid_response')
         with Transaction().start(self.database, 0) as transaction:
             cursor = transaction.connection.cursor()
             cursor.execute(*tender.update(
@@ -53,4 +58,19 @@ class Session:
                         [bid.submitted_at], [bids],
                         where=(bid.tender == tender_id)
                         & (bid.submitted_at != None)))  # noqa: E711
+            for gate, when in (signoffs or {}).items():
+                cursor.execute(*signoff.update(
+                        [signoff.create_date], [when],
+                        where=(signoff.origin
+                            == 'commissioning.tender,%s' % tender_id)
+                        & (signoff.gate == gate)))
+            if responses:
+                bids_of_tender = bid.select(
+                    bid.id, where=bid.tender == tender_id)
+                for column, when in responses.items():
+                    cursor.execute(*response.update(
+                            [getattr(response, column)], [when],
+                            where=response.bid.in_(bids_of_tender)
+                            & (getattr(response, column)
+                                != None)))  # noqa: E711
             transaction.commit()

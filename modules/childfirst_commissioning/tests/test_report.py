@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, DELIVERY, EVIDENCE, EvaluationIncompleteError, as_user, count_queries,
-    make_provider, make_user, pdf_text, print_report)
+    make_provider, make_user, pdf_text, print_report, response_of)
 from trytond.pool import Pool
 
 
@@ -77,6 +77,73 @@ def test_evaluation_report(moderated):
     assert "Finance" in signoffs
 
 
+def test_evaluation_report_audit(awarded):
+    """The evaluation report records who did each step and when: the
+    evaluation started and completed, the pass/fail assessments, the
+    moderation, the recommendation with its reason and finance's decision"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Response = pool.get('commissioning.bid.response')
+    tender = Tender(awarded.tender.id)
+    officer = awarded.officer.rec_name
+    text, _ = print_text(
+        'report_tender_evaluation', [tender], awarded.officer)
+
+    def day(value):
+        return value.strftime('%m/%d/%Y')
+    assert tender.evaluation_started_by == awarded.officer
+    assert "Evaluation started %s, %s" % (
+        officer, day(tender.evaluation_started_at)) in text
+    assert "Evaluation completed %s, %s" % (
+        officer, day(tender.evaluation_completed_at)) in text
+    assert "Award recommended %s, %s" % (
+        officer, day(tender.award_requested_at)) in text
+    # Every pass/fail answer with its result and who assessed it
+    assessments = text[text.index("Pass/fail assessments"):
+        text.index("Scores by bid and criterion")]
+    evidence = response_of(awarded.bids['C'], awarded.criteria[EVIDENCE])
+    evidence = Response(evidence.id)
+    assert evidence.assessed_by == awarded.officer
+    for provider, result in [("Provider A", "Passed"),
+            ("Provider B", "Passed"), ("Provider C", "Failed")]:
+        assert "%s %s %s %s, %s" % (EVIDENCE, provider, result, officer,
+            day(evidence.assessed_at)) in assessments
+    # The moderation with who recorded it
+    start = text.index("Moderation Bid Criterion")
+    moderation = text[start:text.index("Bids ", start)]
+    assert "Moderated by" in moderation
+    assert "%s, " % officer in moderation
+    assert "Agreed at moderation." in moderation
+    # The recommendation, its author and reason, and finance's decision
+    recommendation = text[text.index("Award recommendation and decision"):
+        text.index("Sign-offs")]
+    assert "Recommended bid Provider B (rank 1)" in recommendation
+    assert "Recommended by %s" % officer in recommendation
+    assert "Reason The top-ranked eligible bid." in recommendation
+    assert "Finance decision Approved by %s on %s" % (
+        find_user('finance2').rec_name, day(tender.award_date)
+        ) in recommendation
+
+
+def test_recommendation_reason_other_bid(moderated):
+    "A bid other than the top-ranked one is recommended with its reason"
+    Tender = Pool().get('commissioning.tender')
+    tender = moderated.tender
+    with as_user(moderated.officer):
+        Tender.write([tender], {
+                'winning_bid': moderated.bids['A'].id,
+                'award_reason': "Provider A's plan for the panel.",
+                })
+        Tender.recommend_award([tender])
+    text, _ = print_text(
+        'report_tender_evaluation', [tender], moderated.officer)
+    recommendation = text[text.index("Award recommendation and decision"):
+        text.index("Sign-offs")]
+    assert "Recommended bid Provider A (rank 2)" in recommendation
+    assert "Reason Provider A's plan for the panel." in recommendation
+    assert "Finance decision" not in recommendation
+
+
 def test_evaluation_report_queries(moderated):
     "The report reads the bids, responses and scores in batches"
     with count_queries() as queries:
@@ -88,10 +155,10 @@ def test_evaluation_report_queries(moderated):
     def on(table):
         return len([q for q in queries if 'FROM "%s" AS' % table in q])
     # Not a query per bid: the responses of every bid are searched and read
-    # together, then each lazily loaded moderation field once for all (four
-    # queries; reading bid by bid would take four per bid), and the scores
-    # of every response aggregated in one query
-    assert on('commissioning_bid_response') <= 5
+    # together, then each lazily loaded moderation field (score, rationale,
+    # who and when) once for all (reading bid by bid would take six per
+    # bid), and the scores of every response aggregated in one query
+    assert on('commissioning_bid_response') <= 7
     # and the scores by evaluator searched and read once
     assert on('commissioning_score') <= 3
 
