@@ -78,7 +78,8 @@ setup(
         # The multi-process web server of deploy/ (doc/deployment.rst)
         'deploy': ['gunicorn>=22'],
         # Everything the tests import: the module tests and scenarios
-        # (proteus, hypothesis, pypdf), the system tests (selenium and
+        # (proteus, hypothesis, pypdf, pypdfium2 to render the pages of the
+        # reports), the system tests (selenium and
         # gunicorn; psycopg comes with the PostgreSQL extra) and
         # tests/test_package.py (docutils), the SMTP server the
         # notification tests receive e-mails on (aiosmtpd)
@@ -87,6 +88,7 @@ setup(
             'pytest>=8',
             'hypothesis>=6',
             'pypdf>=4',
+            'pypdfium2>=4',
             'selenium>=4.10',
             'gunicorn>=22',
             'docutils',

@@ -159,6 +159,14 @@ class Contract(
             'invisible': ~Eval('state').in_(['active', 'terminated']),
             },
         help="Why the contract ends early; required to terminate it.")
+    performance_narrative = fields.Text(
+        "Performance Narrative",
+        states={
+            'readonly': ~Eval('state').in_(['draft', 'active']),
+            },
+        help="The officer's overall account of how the contract performs: "
+        "it opens the contract performance report and the annual contract "
+        "performance notice.")
     activated_by = fields.Many2One('res.user', "Activated By", readonly=True)
     activation_checklist = fields.Function(
         fields.Text("Activation Checklist"), 'get_activation_checklist')
@@ -261,12 +269,19 @@ class Contract(
             mode, contracts, values=values, external=external)
         if mode == 'write' and (set(values or {}) - {
                     'state', 'termination_reason', 'activated_by',
-                    'reference'}):
+                    'reference', 'performance_narrative'}):
             for contract in contracts:
                 contract.check_draft()
         elif mode == 'write' and 'termination_reason' in (values or {}):
             for contract in contracts:
                 if contract.state != 'active':
+                    raise LockedError(gettext(
+                            'childfirst_commissioning.msg_contract_locked',
+                            contract=contract.rec_name,
+                            state=contract.state_string))
+        elif mode == 'write' and 'performance_narrative' in (values or {}):
+            for contract in contracts:
+                if contract.state not in {'draft', 'active'}:
                     raise LockedError(gettext(
                             'childfirst_commissioning.msg_contract_locked',
                             contract=contract.rec_name,

@@ -16,9 +16,10 @@ One module per report: report_evaluation.py, report_assessment.py and
 report_performance.py."""
 import contextvars
 import functools
+import re
 from decimal import Decimal
 from io import BytesIO
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -28,7 +29,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import (
-    PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle)
+    CondPageBreak, PageBreak, Paragraph, SimpleDocTemplate,
+    Spacer, Table, TableStyle)
 
 from trytond.i18n import gettext
 from trytond.pool import Pool
@@ -48,6 +50,11 @@ HEADER_BACKGROUND = colors.HexColor('#e4ebf2')
 RULE_COLOR = colors.HexColor('#9aa7b4')
 MUTED = colors.HexColor('#555f69')
 DASH = "—"
+# The cell padding of the tables, left and right
+PADDING = 4
+# The height left on a page under which a heading starts the next page, so
+# that no heading stands alone at the bottom of a page
+HEADING_ROOM = 40 * mm
 # The labels of the report being printed, read once for all its pages
 _LABELS = contextvars.ContextVar('childfirst_report_labels', default=None)
 
@@ -89,7 +96,13 @@ def styles():
             textColor=MUTED, spaceAfter=10),
         'heading': ParagraphStyle(
             'heading', parent=body, fontName=bold, fontSize=12.5,
-            leading=16, spaceBefore=12, spaceAfter=5),
+            leading=16, spaceBefore=12, spaceAfter=5, keepWithNext=1),
+        'chart_title': ParagraphStyle(
+            'chart_title', parent=body, fontName=bold, fontSize=8,
+            leading=10, spaceAfter=0),
+        'subheading': ParagraphStyle(
+            'subheading', parent=body, fontName=bold, fontSize=10,
+            leading=13, spaceBefore=6, spaceAfter=3, keepWithNext=1),
         'body': body,
         'note': ParagraphStyle(
             'note', parent=body, fontSize=8.5, leading=11, textColor=MUTED),
@@ -152,10 +165,43 @@ def message(name, style='body', **values):
     return text(label(name, **values), style)
 
 
+def words(paragraph):
+    """Return the words of the paragraph, its markup removed: what is
+    between the spaces and line breaks where the lines may break (not at a
+    no-break space)"""
+    return [w for w in re.split(r'[ \t\n]+',
+            unescape(re.sub(r'<[^>]*>', ' ', paragraph.text))) if w]
+
+
+def word_width(paragraph):
+    "Return the width of the widest word of the paragraph"
+    style = paragraph.style
+    return max((pdfmetrics.stringWidth(w, style.fontName, style.fontSize)
+            for w in words(paragraph)), default=0)
+
+
+def fit_widths(data, widths):
+    """Return the widths of the columns, each widened to its widest word
+    (taking the room from the columns that have room to spare), so that no
+    word is ever split across lines"""
+    # A point more than the word: the lines break on rounded widths
+    needed = [max((word_width(row[i]) + 2 * PADDING + 1
+                for row in data if isinstance(row[i], Paragraph)),
+            default=0) for i in range(len(widths))]
+    widths = list(widths)
+    short = sum(max(n - w, 0) for n, w in zip(needed, widths))
+    spare = [max(w - n, 0) for n, w in zip(needed, widths)]
+    if not short or sum(spare) < short:
+        return widths
+    return [max(n, w - short * s / sum(spare))
+        for n, w, s in zip(needed, widths, spare)]
+
+
 def table(header, rows, widths, numbers=(), header_rows=1, style=()):
     """Return a table of header and rows of text.
 
-    The columns whose index is in numbers are aligned right."""
+    The columns whose index is in numbers are aligned right; the widths are
+    widened where a word would not fit."""
     data = []
     for row in header:
         data.append([
@@ -168,7 +214,8 @@ def table(header, rows, widths, numbers=(), header_rows=1, style=()):
                 if not isinstance(c, Paragraph) else c
                 for i, c in enumerate(row)])
     result = Table(
-        data, colWidths=widths, repeatRows=header_rows, hAlign='LEFT')
+        data, colWidths=fit_widths(data, widths), repeatRows=header_rows,
+        hAlign='LEFT')
     result.setStyle(TableStyle([
                 ('BACKGROUND', (0, 0), (-1, header_rows - 1),
                     HEADER_BACKGROUND),
@@ -178,8 +225,8 @@ def table(header, rows, widths, numbers=(), header_rows=1, style=()):
                 ('VALIGN', (0, 0), (-1, -1), 'TOP'),
                 ('TOPPADDING', (0, 0), (-1, -1), 3),
                 ('BOTTOMPADDING', (0, 0), (-1, -1), 3),
-                ('LEFTPADDING', (0, 0), (-1, -1), 4),
-                ('RIGHTPADDING', (0, 0), (-1, -1), 4),
+                ('LEFTPADDING', (0, 0), (-1, -1), PADDING),
+                ('RIGHTPADDING', (0, 0), (-1, -1), PADDING),
                 *style]))
     return result
 
@@ -195,6 +242,19 @@ def facts(pairs):
                 ('BOTTOMPADDING', (0, 0), (-1, -1), 1.5),
                 ('LEFTPADDING', (0, 0), (-1, -1), 0),
                 ]))
+    return result
+
+
+def keep_headings(story):
+    """Return the story with a conditional page break before each heading:
+    a heading starts a new page when too little room is left for it and
+    the start of its section"""
+    result = []
+    for flowable in story:
+        if (isinstance(flowable, Paragraph)
+                and flowable.style.name == 'heading'):
+            result.append(CondPageBreak(HEADING_ROOM))
+        result.append(flowable)
     return result
 
 
@@ -285,7 +345,7 @@ class CommissioningReport(Report):
             for i, record in enumerate(records):
                 if i:
                     story.append(PageBreak())
-                story.extend(cls.story(record, action, lang))
+                story.extend(keep_headings(cls.story(record, action, lang)))
             footer = cls.footer(label(
                     'printed', date=cls.format_now(lang),
                     user=user.rec_name))

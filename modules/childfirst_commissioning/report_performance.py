@@ -1,14 +1,19 @@
 # This file is part of Child First commissioning for Tryton.
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
-"""The performance report of a contract: KPI values and ratings per period,
-trends against the targets, breakdowns by group, children's involvement,
-returns, payments and sign-offs."""
+"""The performance report of a contract, the basis of its annual contract
+performance notice: the assessment period and the officer's narrative, each
+KPI's latest rating, the values per period, trends against the targets,
+breakdowns by group, children's involvement, returns with their review
+comments and safeguarding concerns, payments and sign-offs."""
+import math
+
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Circle, Drawing, String
+from reportlab.graphics.shapes import (
+    Circle, Drawing, Polygon, Rect, String)
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Table, TableStyle
+from reportlab.platypus import KeepTogether, Table, TableStyle
 
 from trytond.pool import Pool
 
@@ -17,26 +22,71 @@ from .report import (
     labels, message, selection, table, text)
 from .states import REPORTED_STATES
 
+# The Okabe-Ito palette, which readers with any colour vision tell apart,
+# and a marker shape per rating so that the rating never rests on colour
 RATING_COLORS = {
-    'good': colors.HexColor('#cfe8cf'),
-    'approaching': colors.HexColor('#fff0bf'),
-    'requires_improvement': colors.HexColor('#fbd5a8'),
-    'inadequate': colors.HexColor('#f4bcbc'),
+    'good': colors.HexColor('#009e73'),
+    'approaching': colors.HexColor('#e69f00'),
+    'requires_improvement': colors.HexColor('#d55e00'),
+    'inadequate': colors.HexColor('#cc79a7'),
     }
-RATING_LINES = {
-    'good': colors.HexColor('#2e7d32'),
-    'approaching': colors.HexColor('#b08900'),
-    'requires_improvement': colors.HexColor('#d46a00'),
-    'inadequate': colors.HexColor('#c62828'),
+RATING_TINTS = {
+    'good': colors.HexColor('#cdebe1'),
+    'approaching': colors.HexColor('#fbe8c2'),
+    'requires_improvement': colors.HexColor('#f5d2b8'),
+    'inadequate': colors.HexColor('#f2dcea'),
     }
-CHART_WIDTH, CHART_HEIGHT = WIDTH / 2 - 4 * mm, 46 * mm
+RATING_MARKERS = {
+    'good': "●",
+    'approaching': "▲",
+    'requires_improvement': "■",
+    'inadequate': "◆",
+    }
+VALUE_COLOR = colors.HexColor('#0072b2')
+TARGET_COLOR = colors.HexColor('#555555')
+CHARTS_PER_ROW = 3
+CHART_WIDTH = WIDTH / CHARTS_PER_ROW - 2 * mm
+CHART_HEIGHT = 40 * mm
+# The periods the table of values shows, the latest ones
+PERIODS_SHOWN = 8
+
+
+def nice_range(low, high):
+    """Return (minimum, maximum, step) of a value axis that holds low and
+    high with a little room, on round numbers, from zero only when the
+    values are near it"""
+    if high == low:
+        high, low = high + 1, low - 1
+    room = (high - low) * 0.15
+    low, high = low - room, high + room
+    if low > 0 and low < (high - low) * 0.5:
+        low = 0
+    raw = (high - low) / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in [1, 2, 2.5, 5, 10]
+        if m * magnitude >= raw)
+    return (math.floor(low / step) * step, math.ceil(high / step) * step,
+        step)
+
+
+def marker(rating, x, y, size=2.6):
+    "Return the shape of the marker of rating centred on x, y"
+    fill = RATING_COLORS[rating]
+    if rating == 'good':
+        return Circle(x, y, size, fillColor=fill, strokeColor=None)
+    if rating == 'approaching':
+        return Polygon([x - size, y - size, x + size, y - size, x, y + size],
+            fillColor=fill, strokeColor=None)
+    if rating == 'requires_improvement':
+        return Rect(x - size * 0.9, y - size * 0.9, size * 1.8, size * 1.8,
+            fillColor=fill, strokeColor=None)
+    return Polygon([x, y - size * 1.2, x + size, y, x, y + size * 1.2,
+            x - size, y], fillColor=fill, strokeColor=None)
 
 
 class ContractPerformanceReport(CommissioningReport):
-    """The performance of a contract: KPI values and ratings per period,
-    trends against the targets, breakdowns by group, children's
-    involvement, returns and payments. The basis of the annual contract
-    performance notice."""
+    """The performance of a contract over its assessment period: the basis
+    of the annual contract performance notice"""
     __name__ = 'commissioning.contract.performance_report'
 
     @classmethod
@@ -62,10 +112,10 @@ class ContractPerformanceReport(CommissioningReport):
                 values[(line.kpi.id, record.id)] = line
         story = cls.heading(
             action, contract, cls.facts(contract, returns, reported, lang))
+        story += cls.narrative_section(contract)
         story += cls.summary_section(kpis, ratings, lang)
         story += cls.values_section(kpis, reported, values, ratings, lang)
-        story.append(PageBreak())
-        story += cls.trend_section(kpis, reported, values, lang)
+        story += cls.trend_section(kpis, reported, values, ratings, lang)
         story += cls.breakdown_section(kpis, reported, values, lang)
         story += cls.collaboration_section(returns, lang)
         story += cls.returns_section(returns, lang)
@@ -74,9 +124,21 @@ class ContractPerformanceReport(CommissioningReport):
         return story
 
     @classmethod
+    def assessment_period(cls, contract, reported):
+        """Return the first and last days of the periods reported in the
+        twelve months up to the latest one, or None"""
+        if not reported:
+            return None
+        end = reported[-1].period.end_date
+        year = [r for r in reported
+            if (end - r.period.start_date).days < 366]
+        return year[0].period.start_date, end
+
+    @classmethod
     def facts(cls, contract, returns, reported, lang):
         "Return the facts of the contract as (label name, value)"
         Contract = Pool().get('commissioning.contract')
+        period = cls.assessment_period(contract, reported)
         return [
             ('provider', contract.provider.rec_name),
             ('commissioner', contract.company.rec_name),
@@ -85,6 +147,9 @@ class ContractPerformanceReport(CommissioningReport):
             ('term', label('term_dates',
                     start=lang.strftime(contract.start_date),
                     end=lang.strftime(contract.end_date))),
+            ('assessment_period', label('term_dates',
+                    start=lang.strftime(period[0]),
+                    end=lang.strftime(period[1])) if period else None),
             ('monitoring',
                 selection(Contract, 'frequency')[contract.frequency]),
             ('state', selection(Contract, 'state')[contract.state]),
@@ -97,57 +162,85 @@ class ContractPerformanceReport(CommissioningReport):
                         r.safeguarding_concerns or 0 for r in reported))),
             ]
 
+    @classmethod
+    def narrative_section(cls, contract):
+        "The officer's overall account of the contract's performance"
+        result = [message('narrative', 'heading')]
+        if not (contract.performance_narrative or '').strip():
+            return result + [message('no_narrative', 'note')]
+        return result + [text(contract.performance_narrative, 'body')]
+
     @staticmethod
     def period_label(period, lang):
         "Return the month of the end of the period, as the axis shows it"
         return lang.strftime(period.end_date, '%b %Y')
 
     @classmethod
+    def rating_text(cls, rating, ratings):
+        "Return the marker and the wording of rating"
+        if not rating:
+            return DASH
+        return "%s %s" % (RATING_MARKERS[rating], ratings[rating])
+
+    @classmethod
+    def legend(cls, ratings):
+        "Return the markers of the ratings with their wording, as a note"
+        return message('ratings_legend', 'note', ratings="   ".join(
+                cls.rating_text(k, ratings) for k in RATING_MARKERS))
+
+    @classmethod
     def summary_section(cls, kpis, ratings, lang):
         "The latest value and rating of each KPI, with a count of ratings"
-        pool = Pool()
-        Kpi = pool.get('commissioning.contract.kpi')
+        Kpi = Pool().get('commissioning.contract.kpi')
         tenets = selection(Kpi, 'tenet')
-        categories = selection(Kpi, 'category')
         rows, style, counts = [], [], {}
         for i, kpi in enumerate(kpis, 1):
+            rating = kpi.latest_rating
             rows.append([
                     kpi.name, tenets.get(kpi.tenet) or DASH,
-                    categories[kpi.category],
-                    cls.score(kpi.target, lang), kpi.unit or '',
-                    cls.score(kpi.latest_value, lang),
-                    ratings.get(kpi.latest_rating) or DASH])
-            if kpi.latest_rating:
-                counts[kpi.latest_rating] = counts.get(
-                    kpi.latest_rating, 0) + 1
-                style.append(('BACKGROUND', (6, i), (6, i),
-                        RATING_COLORS[kpi.latest_rating]))
+                    cls.measure(kpi.target, kpi.unit, lang),
+                    cls.measure(kpi.latest_value, kpi.unit, lang),
+                    cls.period_label(kpi.latest_period, lang)
+                    if kpi.latest_period else DASH,
+                    cls.rating_text(rating, ratings)])
+            if rating:
+                counts[rating] = counts.get(rating, 0) + 1
+                style.append(
+                    ('BACKGROUND', (5, i), (5, i), RATING_TINTS[rating]))
         result = [
             message('latest_rating', 'heading'),
             message('latest_rating_note', 'note'),
             table([labels(
-                        'kpi', 'tenet', 'category', 'target', 'unit',
-                        'latest', 'rating')], rows,
-                [55 * mm, 27 * mm, 24 * mm, 15 * mm, 17 * mm, 15 * mm,
-                    WIDTH - 153 * mm],
-                numbers=(3, 5), style=style),
+                        'kpi', 'tenet', 'target', 'latest', 'period',
+                        'rating')], rows,
+                [60 * mm, 30 * mm, 19 * mm, 19 * mm, 17 * mm,
+                    WIDTH - 145 * mm],
+                numbers=(2, 3), style=style),
             ]
         if counts:
             result.append(message('latest_ratings', 'note',
                     ratings=", ".join(
                         label('rating_count', count=counts[k],
                             rating=ratings[k])
-                        for k in RATING_COLORS if k in counts)))
+                        for k in RATING_MARKERS if k in counts)))
         return result
 
     @classmethod
+    def measure(cls, value, unit, lang):
+        "Return value with its unit"
+        if value is None:
+            return DASH
+        return ("%s %s" % (cls.score(value, lang), unit or '')).strip()
+
+    @classmethod
     def values_section(cls, kpis, reported, values, ratings, lang):
-        "A row per KPI and a column per reported period, coloured by rating"
+        "A row per KPI and a column per reported period, marked by rating"
         result = [message('values', 'heading')]
         if not reported:
             return result + [message('no_return_submitted')]
-        periods = reported[-8:]
-        width = (WIDTH - 62 * mm) / len(periods)
+        periods = reported[-PERIODS_SHOWN:]
+        first = 60 * mm
+        width = (WIDTH - first) / len(periods)
         rows, style = [], []
         for i, kpi in enumerate(kpis, 1):
             row = [kpi.name]
@@ -156,70 +249,81 @@ class ContractPerformanceReport(CommissioningReport):
                 if line is None or line.value is None:
                     row.append(DASH)
                     continue
-                row.append(cls.score(line.value, lang))
+                value = cls.score(line.value, lang)
                 if line.rating:
+                    value = "%s %s" % (value, RATING_MARKERS[line.rating])
                     style.append(('BACKGROUND', (j, i), (j, i),
-                            RATING_COLORS[line.rating]))
+                            RATING_TINTS[line.rating]))
+                row.append(value)
             rows.append(row)
         result.append(table(
                 [labels('kpi')
                     + [cls.period_label(r.period, lang) for r in periods]],
-                rows, [62 * mm] + [width] * len(periods),
+                rows, [first] + [width] * len(periods),
                 numbers=tuple(range(1, len(periods) + 1)), style=style))
-        result.append(message('values_note', 'note',
-                ratings=", ".join(ratings[k] for k in RATING_COLORS)))
+        result.append(cls.legend(ratings))
+        if len(reported) > PERIODS_SHOWN:
+            result.append(message('values_earlier', 'note'))
         return result
 
     @classmethod
-    def trend_section(cls, kpis, reported, values, lang):
+    def trend_section(cls, kpis, reported, values, ratings, lang):
         "A chart per KPI of its values against its target"
-        result = [message('trends', 'heading')]
-        charts = [cls.chart(kpi, reported, values, lang) for kpi in kpis]
-        rows = [charts[i:i + 2] for i in range(0, len(charts), 2)]
-        if rows and len(rows[-1]) == 1:
-            rows[-1].append('')
-        if rows:
-            grid = Table(rows, colWidths=[WIDTH / 2] * 2, hAlign='LEFT')
+        result = [
+            message('trends', 'heading'),
+            message('trends_note', 'note'),
+            cls.legend(ratings),
+            ]
+        for i in range(0, len(kpis), CHARTS_PER_ROW):
+            shown = kpis[i:i + CHARTS_PER_ROW]
+            blank = [''] * (CHARTS_PER_ROW - len(shown))
+            # The titles of a row above its charts, so that the charts line
+            # up whatever the length of their titles
+            grid = Table([
+                    [text(k.name, 'chart_title') for k in shown] + blank,
+                    [cls.chart(k, reported, values, lang)
+                        for k in shown] + blank,
+                    ], colWidths=[WIDTH / CHARTS_PER_ROW] * CHARTS_PER_ROW,
+                hAlign='LEFT')
             grid.setStyle(TableStyle([
-                        ('VALIGN', (0, 0), (-1, -1), 'TOP'),
-                        ('BOTTOMPADDING', (0, 0), (-1, -1), 6),
+                        ('VALIGN', (0, 0), (-1, 0), 'BOTTOM'),
+                        ('LEFTPADDING', (0, 0), (-1, -1), 0),
+                        ('RIGHTPADDING', (0, 0), (-1, -1), 6),
+                        ('BOTTOMPADDING', (0, 1), (-1, 1), 8),
                         ]))
-            result.append(grid)
-        result.append(message('trends_note', 'note'))
+            result.append(KeepTogether([grid]))
         return result
 
     @classmethod
     def chart(cls, kpi, reported, values, lang):
         "Return the drawing of the values of kpi against its target"
-        regular, bold = fonts()
-        points = []
+        regular, _ = fonts()
+        points, marks = [], []
         for index, record in enumerate(reported):
             line = values.get((kpi.id, record.id))
             if line is not None and line.value is not None:
                 points.append((index, float(line.value)))
+                marks.append(line.rating)
         drawing = Drawing(CHART_WIDTH, CHART_HEIGHT)
-        drawing.add(String(0, CHART_HEIGHT - 9, kpi.name[:62],
-                fontName=bold, fontSize=7.5))
-        if not points or kpi.target is None:
-            drawing.add(String(0, CHART_HEIGHT / 2, label('no_values'),
-                    fontName=regular, fontSize=7.5))
+        if not points:
+            drawing.add(String(4, CHART_HEIGHT / 2, label('no_values'),
+                    fontName=regular, fontSize=7))
             return drawing
         plot = cls.plot(kpi, reported, points, lang)
         drawing.add(plot)
+        low, high = plot.yValueAxis.valueMin, plot.yValueAxis.valueMax
         last = max(len(reported) - 1, 1)
-        top = plot.yValueAxis.valueMax
-        for index, y in points:
-            line = values.get((kpi.id, reported[index].id))
-            if line.rating:
-                drawing.add(Circle(
+        for (index, y), rating in zip(points, marks):
+            if rating:
+                drawing.add(marker(rating,
                         plot.x + plot.width * index / last,
-                        plot.y + plot.height * y / top, 2.2,
-                        fillColor=RATING_LINES[line.rating],
-                        strokeColor=None))
-        drawing.add(String(CHART_WIDTH - 2, CHART_HEIGHT - 18,
-                label('chart_target', target=cls.score(kpi.target, lang),
-                    unit=kpi.unit or ''),
-                fontName=regular, fontSize=6.5, textAnchor='end',
+                        plot.y + plot.height * (y - low) / (high - low)))
+        # The axis titles: the unit up the value axis, the period across
+        drawing.add(String(0, plot.y + plot.height + 4,
+                kpi.unit or label('value'), fontName=regular, fontSize=6,
+                fillColor=MUTED))
+        drawing.add(String(plot.x + plot.width, 0, label('period_ending'),
+                fontName=regular, fontSize=6, textAnchor='end',
                 fillColor=MUTED))
         return drawing
 
@@ -227,27 +331,43 @@ class ContractPerformanceReport(CommissioningReport):
     def plot(cls, kpi, reported, points, lang):
         "Return the line plot of the points and of the target of kpi"
         regular, _ = fonts()
-        target = float(kpi.target)
-        top = max([target] + [y for _, y in points]) * 1.15 or 1
+        data = [y for _, y in points]
+        if kpi.target is not None:
+            data.append(float(kpi.target))
+        low, high, step = nice_range(min(data), max(data))
         plot = LinePlot()
-        plot.x, plot.y = 22, 14
-        plot.width, plot.height = CHART_WIDTH - 30, CHART_HEIGHT - 30
+        plot.x, plot.y = 24, 20
+        plot.width = CHART_WIDTH - plot.x - 8
+        plot.height = CHART_HEIGHT - plot.y - 12
         last = max(len(reported) - 1, 1)
-        plot.data = [points, [(0, target), (last, target)]]
-        plot.lines[0].strokeColor = colors.HexColor('#1f4e79')
+        plot.data = [points]
+        plot.lines[0].strokeColor = VALUE_COLOR
         plot.lines[0].strokeWidth = 1.4
-        plot.lines[1].strokeColor = colors.HexColor('#888888')
-        plot.lines[1].strokeDashArray = [3, 2]
+        if kpi.target is not None:
+            plot.data.append(
+                [(0, float(kpi.target)), (last, float(kpi.target))])
+            plot.lines[1].strokeColor = TARGET_COLOR
+            plot.lines[1].strokeWidth = 0.8
+            plot.lines[1].strokeDashArray = [3, 2]
         plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, last
-        plot.xValueAxis.valueSteps = list(range(len(reported)))
+        # At most four period labels, so that they never run together
+        every = max(1, math.ceil(len(reported) / 4))
+        plot.xValueAxis.valueSteps = [
+            i for i in range(len(reported)) if (last - i) % every == 0]
         plot.xValueAxis.labelTextFormat = (
             lambda i: cls.period_label(reported[int(i)].period, lang)
             if 0 <= int(i) < len(reported) else '')
         plot.xValueAxis.labels.fontName = regular
         plot.xValueAxis.labels.fontSize = 5.5
-        plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = 0, top
+        plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = low, high
+        plot.yValueAxis.valueStep = step
+        plot.yValueAxis.labelTextFormat = (
+            lambda v: lang.format_number(v, digits=0 if step >= 1 else 1))
         plot.yValueAxis.labels.fontName = regular
-        plot.yValueAxis.labels.fontSize = 6
+        plot.yValueAxis.labels.fontSize = 5.5
+        plot.yValueAxis.visibleGrid = True
+        plot.yValueAxis.gridStrokeColor = colors.HexColor('#e3e3e3')
+        plot.yValueAxis.gridStrokeWidth = 0.4
         return plot
 
     @classmethod
@@ -278,16 +398,16 @@ class ContractPerformanceReport(CommissioningReport):
                     if b.group == group]
                 row.append(cls.score(found[0], lang) if found else DASH)
             rows.append(row)
-        width = (WIDTH - 60 * mm) / len(shown)
+        width = (WIDTH - 56 * mm) / len(shown)
         result.append(table([labels('group') + [k.name for k in shown]],
-                rows, [60 * mm] + [width] * len(shown),
+                rows, [56 * mm] + [width] * len(shown),
                 numbers=tuple(range(1, len(shown) + 1)),
                 style=[('BACKGROUND', (0, 1), (-1, 1), HEADER_BACKGROUND)]))
         return result
 
     @classmethod
     def collaboration_section(cls, returns, lang):
-        "How children were involved, period by period"
+        "How children were involved, period by period, and what changed"
         pool = Pool()
         Collaboration = pool.get('commissioning.collaboration')
         methods = selection(Collaboration, 'method')
@@ -302,7 +422,7 @@ class ContractPerformanceReport(CommissioningReport):
                         methods.get(evidence.method) or DASH,
                         str(evidence.children_count or 0),
                         evidence.influence,
-                        cls.yes_no(evidence.complete)])
+                        evidence.feedback_to_children])
         result = [message('collaboration', 'heading')]
         if not rows:
             return result + [message('no_collaboration')]
@@ -310,42 +430,58 @@ class ContractPerformanceReport(CommissioningReport):
                 records=len(rows), children=children))
         result.append(table(
                 [labels('period', 'date', 'method', 'children', 'influence',
-                        'complete')], rows,
-                [34 * mm, 22 * mm, 24 * mm, 17 * mm, WIDTH - 115 * mm,
-                    18 * mm], numbers=(3,)))
+                        'feedback_to_children')], rows,
+                [26 * mm, 18 * mm, 20 * mm, 16 * mm, 48 * mm,
+                    WIDTH - 128 * mm], numbers=(3,)))
         return result
 
     @classmethod
     def returns_section(cls, returns, lang):
-        "Each return: due, state, submitted, reviewed, overdue"
+        """Each return: due, state, submitted, reviewed, safeguarding
+        concerns, overdue; then the officers' review comments"""
         Return = Pool().get('commissioning.monitoring.return')
         states = selection(Return, 'state')
-        rows, style = [], []
+        rows, style, comments = [], [], []
         for i, record in enumerate(returns, 1):
             rows.append([
                     record.period.rec_name,
                     lang.strftime(record.period.due_date),
                     states[record.state],
-                    cls.format_datetime_short(record.submitted_at, lang),
+                    cls.format_date(record.submitted_at.date()
+                        if record.submitted_at else None, lang),
                     record.reviewed_by.rec_name if record.reviewed_by
                     else None,
+                    str(record.safeguarding_concerns)
+                    if record.safeguarding_concerns is not None else DASH,
                     cls.yes_no(record.overdue)])
             if record.overdue:
-                style.append(('BACKGROUND', (5, i), (5, i),
-                        RATING_COLORS['inadequate']))
+                style.append(('BACKGROUND', (6, i), (6, i),
+                        RATING_TINTS['inadequate']))
+            if (record.review_comment or '').strip():
+                comments.append([record.period.rec_name,
+                        record.reviewed_by.rec_name if record.reviewed_by
+                        else None, record.review_comment])
         result = [message('monitoring_returns', 'heading')]
         if not rows:
             return result + [message('no_return_due')]
         result.append(table(
                 [labels('period', 'due', 'state', 'submitted', 'reviewed_by',
-                        'overdue')], rows,
-                [38 * mm, 22 * mm, 20 * mm, 30 * mm, WIDTH - 128 * mm,
-                    18 * mm], style=style))
+                        'concerns', 'overdue')], rows,
+                [38 * mm, 20 * mm, 20 * mm, 20 * mm, WIDTH - 132 * mm,
+                    18 * mm, 16 * mm], numbers=(5,), style=style))
+        result.append(message('review_comments', 'subheading'))
+        if comments:
+            result.append(table(
+                    [labels('period', 'reviewed_by', 'comment')], comments,
+                    [38 * mm, 30 * mm, WIDTH - 68 * mm]))
+        else:
+            result.append(message('no_review_comment', 'note'))
         return result
 
     @classmethod
     def payments_section(cls, contract, lang):
-        "The payment schedule and where each payment stands"
+        """The payment schedule and where each payment stands, with who
+        requested and who signed it off"""
         Payment = Pool().get('commissioning.contract.payment')
         states = selection(Payment, 'state')
         rows = []
@@ -358,6 +494,8 @@ class ContractPerformanceReport(CommissioningReport):
                     payment.period.rec_name if payment.period else None,
                     cls.amount(payment.amount, contract.currency, lang),
                     states[payment.state],
+                    payment.requested_by.rec_name if payment.requested_by
+                    else None,
                     payment.approved_by.rec_name if payment.approved_by
                     else None,
                     cls.format_date(payment.paid_date, lang)])
@@ -366,12 +504,51 @@ class ContractPerformanceReport(CommissioningReport):
             return result + [message('no_payment')]
         result.append(table(
                 [labels('planned', 'period', 'amount', 'state',
-                        'approved_by', 'paid')], rows,
-                [22 * mm, 38 * mm, 28 * mm, 20 * mm, WIDTH - 130 * mm,
-                    22 * mm], numbers=(2,)))
+                        'requested_by', 'approved_by', 'paid')], rows,
+                [20 * mm, 36 * mm, 24 * mm, 20 * mm, 25 * mm, 25 * mm,
+                    WIDTH - 150 * mm], numbers=(2,)))
         result.append(text(", ".join(
                     label('payment_total', state=states[k],
                         amount=cls.amount(totals[k], contract.currency, lang))
                     for k in ['planned', 'requested', 'approved', 'paid']
                     if k in totals), 'note'))
+        return result
+
+    @classmethod
+    def signoffs_section(cls, contract, lang):
+        """The sign-offs of the contract and of its payments, for the
+        readers who may read sign-offs"""
+        pool = Pool()
+        Signoff = pool.get('commissioning.signoff')
+        ModelAccess = pool.get('ir.model.access')
+        if not ModelAccess.check(
+                Signoff.__name__, 'read', raise_exception=False):
+            return []
+        gates = selection(Signoff, 'gate')
+        decisions = selection(Signoff, 'decision')
+        payments = {str(p): p for p in contract.payments}
+        signoffs = Signoff.search([
+                ('origin', 'in', [str(contract)] + list(payments)),
+                ], order=[('create_date', 'ASC'), ('id', 'ASC')])
+        rows = []
+        for signoff in signoffs:
+            payment = payments.get(str(signoff.origin))
+            rows.append([
+                    cls.format_datetime_short(signoff.decided_at, lang),
+                    gates[signoff.gate],
+                    cls.amount(payment.amount, contract.currency, lang)
+                    if payment else contract.rec_name,
+                    decisions[signoff.decision], signoff.user.rec_name,
+                    signoff.requested_by.rec_name if signoff.requested_by
+                    else None,
+                    signoff.comment])
+        result = [message('signoffs', 'heading')]
+        if not rows:
+            return result + [message('no_signoffs')]
+        result.append(table(
+                [labels('date', 'signoff_gate', 'signed_off', 'decision',
+                        'user', 'requested_by', 'comment')],
+                rows,
+                [26 * mm, 24 * mm, 24 * mm, 18 * mm, 24 * mm, 24 * mm,
+                    WIDTH - 140 * mm]))
         return result

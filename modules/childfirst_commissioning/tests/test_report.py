@@ -11,8 +11,9 @@ from pypdf import PdfReader
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    CF, DELIVERY, EVIDENCE, EvaluationIncompleteError, as_user, count_queries,
-    make_provider, make_user, pdf_text, print_report, response_of)
+    CF, DELIVERY, EVIDENCE, EvaluationIncompleteError, LockedError, as_user,
+    blank_pages, count_queries, make_provider, make_user, pdf_text,
+    print_report, response_of, split_words)
 from trytond.pool import Pool
 
 
@@ -142,6 +143,41 @@ def test_recommendation_reason_other_bid(moderated):
     assert "Recommended bid Provider A (rank 2)" in recommendation
     assert "Reason Provider A's plan for the panel." in recommendation
     assert "Finance decision" not in recommendation
+
+
+def test_reports_layout(awarded):
+    """The evaluation report and the assessment summaries split no word
+    across lines and have no blank page"""
+    pool = Pool()
+    Bid = pool.get('commissioning.bid')
+    tender = awarded.tender
+    _, content, _, _ = print_report(
+        'report_tender_evaluation', [tender], awarded.officer)
+    assert not split_words(content)
+    assert not blank_pages(content)
+    for bid in Bid.browse([b.id for b in awarded.bids.values()]):
+        _, content, _, _ = print_report(
+            'report_bid_assessment_summary', [bid], awarded.officer)
+        assert not split_words(content)
+        assert not blank_pages(content)
+
+
+def test_performance_narrative(active_contract, officer, provider):
+    """The officer writes the narrative while the contract is active; the
+    provider cannot, and nobody once it has ended"""
+    Contract = Pool().get('commissioning.contract')
+    contract = active_contract
+    with as_user(provider):
+        with pytest.raises(AccessError):
+            Contract.write([contract], {'performance_narrative': "Mine."})
+    with as_user(officer):
+        Contract.write([contract], {'performance_narrative': "On track."})
+    assert Contract(contract.id).performance_narrative == "On track."
+    Contract.write([contract], {'state': 'closed'})
+    with as_user(officer):
+        with pytest.raises(LockedError):
+            Contract.write([contract], {'performance_narrative': "Late."})
+    assert Contract(contract.id).performance_narrative == "On track."
 
 
 def test_evaluation_report_queries(moderated):
@@ -300,23 +336,39 @@ def test_performance_report(reported_contract, officer, provider):
     """The report holds the ratings, values by period, trends,
     breakdowns, children's involvement, returns and payments; another
     provider cannot print it"""
+    Contract = Pool().get('commissioning.contract')
     contract = reported_contract
+    with as_user(officer):
+        Contract.write([contract], {
+                'performance_narrative': "A steady first half year.",
+                })
     with count_queries() as queries:
         oext, content, _, name = print_report(
             'report_contract_performance', [contract], officer)
     assert oext == 'pdf'
     assert len(PdfReader(BytesIO(content)).pages) >= 2
     pdf = pdf_text(content)
+    periods = sorted(contract.periods, key=lambda p: p.start_date)
     for expected in [
             "Contract Performance Report",
+            "Assessment period %s – %s" % (
+                periods[0].start_date.strftime('%m/%d/%Y'),
+                periods[1].end_date.strftime('%m/%d/%Y')),
+            "Overall performance A steady first half year.",
             "Latest rating of each KPI", "KPI values by period",
             "Trends against the targets", "Breakdown by group",
-            "Collaboration with children", "Monitoring returns", "Payments",
+            "Collaboration with children", "Monitoring returns",
+            "Review comments", "Payments",
             "Children in education, training or work",
-            "Inadequate", "Good", "Care-experienced",
+            "◆ Inadequate", "● Good", "Care-experienced",
+            "Ratings: ● Good ▲ Approaching Target ■ Requires Improvement "
+            "◆ Inadequate",
             "2 reported, 2 accepted", "Contract Activation",
+            "Period ending",
             ]:
-        assert expected in pdf
+        assert expected in pdf, expected
+    assert not split_words(content)
+    assert not blank_pages(content)
     # A bounded number of queries: no query per value
     assert len(queries) < 200
     _, intruder = make_provider("Riverside Partnership", 'intruder')

@@ -45,8 +45,7 @@ PERFORMANCE_LABELS = [
         "Gwerthoedd DPA fesul cyfnod"),
     ('msg_report_trends', "Trends against the targets",
         "Tueddiadau yn erbyn y targedau"),
-    ('msg_report_chart_target', "target 90.00",
-        "targed %(target)s %(unit)s"),
+    ('msg_report_period_ending', "Period ending", "Cyfnod yn gorffen"),
     ('msg_report_payments', "Payments", "Taliadau"),
     ('msg_report_returns_count', "2 reported, 2 accepted",
         "%(reported)s wedi'u hadrodd, %(accepted)s wedi'u derbyn, "

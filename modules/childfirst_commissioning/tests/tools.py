@@ -521,6 +521,49 @@ def pdf_text(content):
         " ".join(page.extract_text() or '' for page in reader.pages).split())
 
 
+def pdf_lines(content):
+    "Return the lines of text of each page of the PDF content"
+    reader = PdfReader(BytesIO(content))
+    return [(page.extract_text() or '').splitlines() for page in reader.pages]
+
+
+def split_words(content):
+    """Return the words of the PDF content split across two lines: a line
+    that ends in letters and a next line that starts in lower-case letters
+    which, joined, make a word the document writes whole elsewhere"""
+    lines = [line.split() for page in pdf_lines(content) for line in page]
+    whole = {w.strip('(),.:;') for line in lines for w in line}
+    result = []
+    for line, following in zip(lines, lines[1:]):
+        if not line or not following:
+            continue
+        head, tail = line[-1], following[0]
+        if (head[-1:].isalpha() and tail[:1].islower()
+                and (head + tail).strip('(),.:;') in whole):
+            result.append(head + '|' + tail)
+    return result
+
+
+def blank_pages(content, footer=0.06, ink=0.002):
+    """Return the numbers of the pages of the PDF content that have (nearly)
+    no ink above their footer, rendered as a reader sees them"""
+    import pypdfium2
+    result = []
+    document = pypdfium2.PdfDocument(content)
+    for number, page in enumerate(document, 1):
+        bitmap = page.render(scale=0.5, grayscale=True)
+        pixels = bytes(bitmap.buffer)
+        height = int(bitmap.height * (1 - footer))
+        dark = sum(
+            1 for y in range(height)
+            for value in pixels[y * bitmap.stride:
+                y * bitmap.stride + bitmap.width]
+            if value < 200)
+        if dark < ink * bitmap.width * height:
+            result.append(number)
+    return result
+
+
 def print_report(xml_id, records, user=None):
     """Print the report of records as the client does, as user with access
     checks on; return its type, content, direct print and name"""
