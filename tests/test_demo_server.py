@@ -14,6 +14,7 @@ Needs the web client (scripts/install_sao.sh installs it into var/sao,
 once), selenium (the test extra: pip install -e '.[test]') and Chromium with
 its driver (apt-get install chromium chromium-driver).
 """
+import io
 import os
 import re
 
@@ -146,8 +147,10 @@ def test_demo_dates_agree(server):
     auth = server.session('officer')
     tenders = server.call(auth, 'model.commissioning.tender.search_read',
         [], 0, None, None, ['name', 'published_at', 'submission_deadline',
-            'closed_at', 'award_date', 'standstill_end', 'contract_start',
-            'contract_end', 'contract.start_date', 'contract.end_date'],
+            'closed_at', 'evaluation_started_at', 'evaluation_completed_at',
+            'award_requested_at', 'award_date', 'standstill_end',
+            'contract_start', 'contract_end', 'contract.start_date',
+            'contract.end_date'],
         {})['result']
     bids = server.call(auth, 'model.commissioning.bid.search_read',
         [('submitted_at', '!=', None)], 0, None, None,
@@ -164,8 +167,13 @@ def test_demo_dates_agree(server):
             assert published < deadline, name
         if closed:
             assert deadline <= closed, name
+        steps = [closed] + [rpc_date(tender[f]) for f in [
+                'evaluation_started_at', 'evaluation_completed_at',
+                'award_requested_at']]
+        steps = [s for s in steps if s]
+        assert steps == sorted(steps), name
         if tender['award_date']:
-            assert closed.date() < rpc_date(tender['award_date']), name
+            assert steps[-1].date() < rpc_date(tender['award_date']), name
             assert rpc_date(tender['standstill_end']) < rpc_date(
                 tender['contract_start']), name
         if tender['contract.']:
@@ -510,3 +518,72 @@ def test_documents(server):
         provider, 'model.ir.attachment.read', other, ['name', 'data'], {})
     assert not response.get('result'), (
         "the provider read another bidder's document: %s" % response)
+
+
+def print_demo_report(server, login, name, model, domain):
+    """Print the report name of the first record of model in domain over
+    JSON-RPC as login, as the client's Print menu does; return its PDF"""
+    auth = server.session(login)
+    ids = server.call(auth, 'model.%s.search' % model, domain, 0, 1, None,
+        {})['result']
+    assert ids, (login, model, domain)
+    result = server.call(auth, 'report.%s.execute' % name, ids,
+        {'model': model, 'id': ids[0], 'ids': ids}, {})
+    assert 'result' in result, result
+    oext, content = result['result'][:2]
+    assert oext == 'pdf'
+    return content
+
+
+def test_demo_reports(server):
+    """The three reports of the demo as their readers print them: every
+    section there, dates day first, no word split across lines, no blank
+    page, and the page counts the README states"""
+    from pypdf import PdfReader
+
+    from trytond.modules.childfirst_commissioning.tests.tools import (
+        blank_pages, pdf_text, split_words)
+    contracted = "Trusted Adults for Children at Risk 2026-2028"
+    reports = {
+        'evaluation': print_demo_report(server, 'officer',
+            'commissioning.tender.evaluation_report', 'commissioning.tender',
+            [('name', '=', contracted)]),
+        'summary': print_demo_report(server, 'provider',
+            'commissioning.bid.assessment_summary', 'commissioning.bid',
+            [('tender.name', '=', contracted)]),
+        'performance': print_demo_report(server, 'provider2',
+            'commissioning.contract.performance_report',
+            'commissioning.contract', []),
+        }
+    for name, content in reports.items():
+        assert not split_words(content), name
+        assert not blank_pages(content), name
+    texts = {k: pdf_text(v) for k, v in reports.items()}
+    # The evaluation report: who did what, and when
+    for expected in ["Published 01/", "Evaluation started Priya Shah, ",
+            "Evaluation completed Priya Shah, ",
+            "Award recommended Priya Shah, ", "Evaluators and conflicts",
+            "Children's Panel", "Pass/fail assessments",
+            "Scores by evaluator", "Moderated by", "Ranking",
+            "Recommended bid Riverside Community Partnership (rank 1)",
+            "Finance decision Approved by Tom Evans on ", "Sign-offs"]:
+        assert expected in texts['evaluation'], expected
+    # The summary of an unsuccessful bidder: scores beside the winner's,
+    # the reasons, the price method and the standstill
+    for expected in ["Assessment Summary", "Winning bid Riverside",
+            "Reasons for the scores", "How price was scored",
+            "A price above the budget of £600,000.00 is not eligible.",
+            "Standstill: the standstill period runs from "]:
+        assert expected in texts['summary'], expected
+    # The contract performance report, printed by its provider
+    for expected in ["Assessment period 01/", "Overall performance",
+            "Youth Voice Panel met every quarter", "Latest rating of each KPI",
+            "KPI values by period", "Trends against the targets",
+            "Period ending", "Breakdown by group",
+            "Collaboration with children", "Monitoring returns",
+            "Review comments", "Please add the breakdown", "Payments",
+            "Requested by", "◆ Inadequate", "● Good"]:
+        assert expected in texts['performance'], expected
+    pages = {k: len(PdfReader(io.BytesIO(v)).pages)
+        for k, v in reports.items()}
+    assert pages == {'evaluation': 4, 'summary': 2, 'performance': 5}

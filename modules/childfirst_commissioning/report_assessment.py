@@ -110,6 +110,7 @@ class BidAssessmentSummary(CommissioningReport):
         story += cls.price_method(tender, lang)
         if tender.standstill_end:
             story.append(message('summary_standstill', 'body',
+                    start=cls.format_date(tender.award_date, lang),
                     end=cls.format_date(tender.standstill_end, lang),
                     authority=tender.company.rec_name))
         if not bid.eligible:
@@ -231,8 +232,12 @@ class BidAssessmentSummary(CommissioningReport):
             if c.method == 'price')
         if not weight:
             return []
-        return [Spacer(0, 2 * mm), message('summary_price_method', 'note',
+        result = [Spacer(0, 2 * mm), message('summary_price_method', 'note',
                 weight=cls.score(weight, lang))]
+        if tender.budget:
+            result.append(message('summary_price_cap', 'note',
+                    budget=cls.amount(tender.budget, tender.currency, lang)))
+        return result
 
     @classmethod
     def totals_section(cls, columns, lang):

@@ -240,8 +240,12 @@ def test_assessment_summary(moderated):
     # How price was scored, the standstill and whom to ask
     assert "the lowest price of the eligible bids earns the whole weight" in (
         text)
+    assert "A price above the budget of " in text
+    assert "250,000.00 is not eligible." in text
     tender = Tender(tender.id)
-    assert tender.standstill_end.strftime('%m/%d/%Y') in text
+    assert "the standstill period runs from %s to %s" % (
+        tender.award_date.strftime('%m/%d/%Y'),
+        tender.standstill_end.strftime('%m/%d/%Y')) in text
     assert ("write to %s before then" % tender.company.rec_name) in text
     # Nothing of the other bidders
     assert "Provider C" not in text
