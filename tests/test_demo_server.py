@@ -524,11 +524,14 @@ def print_demo_report(server, login, name, model, domain):
     """Print the report name of the first record of model in domain over
     JSON-RPC as login, as the client's Print menu does; return its PDF"""
     auth = server.session(login)
+    # The context the clients send: the user's preferences, their language
+    context = server.call(
+        auth, 'model.res.user.get_preferences', True, {})['result']
     ids = server.call(auth, 'model.%s.search' % model, domain, 0, 1, None,
-        {})['result']
+        context)['result']
     assert ids, (login, model, domain)
     result = server.call(auth, 'report.%s.execute' % name, ids,
-        {'model': model, 'id': ids[0], 'ids': ids}, {})
+        {'model': model, 'id': ids[0], 'ids': ids}, context)
     assert 'result' in result, result
     oext, content = result['result'][:2]
     assert oext == 'pdf'
@@ -552,6 +555,9 @@ def test_demo_reports(server):
             'commissioning.bid.assessment_summary', 'commissioning.bid',
             [('tender.name', '=', contracted)]),
         'performance': print_demo_report(server, 'provider2',
+            'commissioning.contract.performance_report',
+            'commissioning.contract', []),
+        'performance_officer': print_demo_report(server, 'officer',
             'commissioning.contract.performance_report',
             'commissioning.contract', []),
         }
@@ -584,6 +590,11 @@ def test_demo_reports(server):
             "Review comments", "Please add the breakdown", "Payments",
             "Requested by", "◆ Inadequate", "● Good"]:
         assert expected in texts['performance'], expected
+    assert "Sign-offs" not in texts['performance']
+    # The staff's copy has the sign-offs of the contract and its payments
+    for expected in ["Sign-offs", "Contract Activation", "Payment Release"]:
+        assert expected in texts['performance_officer'], expected
     pages = {k: len(PdfReader(io.BytesIO(v)).pages)
         for k, v in reports.items()}
-    assert pages == {'evaluation': 4, 'summary': 2, 'performance': 5}
+    assert pages == {'evaluation': 4, 'summary': 2, 'performance': 4,
+        'performance_officer': 5}
