@@ -766,7 +766,8 @@ def _publisher(companies):
 def compile_release(releases):
     """Return the compiled release of the releases of one contracting
     process, merged as OCDS 1.1 merges them: objects field by field, arrays
-    of objects with an id by id, other arrays replaced. The releases are
+    of objects with an id by id unless the schema merges them whole (
+    wholeListMerge), other arrays replaced. The releases are
     merged in the order of the lifecycle they come in (the order of their
     dates, except that records written in one transaction share a date)"""
     compiled = {}
@@ -779,13 +780,14 @@ def compile_release(releases):
     return compiled
 
 
-def _merge(old, new):
+def _merge(old, new, key=None):
     if isinstance(old, dict) and isinstance(new, dict):
         result = dict(old)
-        for key, value in new.items():
-            result[key] = _merge(old.get(key), value)
+        for name, value in new.items():
+            result[name] = _merge(old.get(name), value, name)
         return result
     if (isinstance(old, list) and isinstance(new, list)
+            and key not in ocds_schema.whole_list_fields()
             and _identified(old) and _identified(new)):
         result = {item['id']: item for item in old}
         for item in new:

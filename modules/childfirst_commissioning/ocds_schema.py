@@ -74,6 +74,26 @@ def release_schema():
     return schema
 
 
+@functools.cache
+def whole_list_fields():
+    """Return the names of the fields whose arrays the patched release
+    schema merges as a whole (wholeListMerge)"""
+    names = set()
+
+    def walk(schema):
+        if isinstance(schema, dict):
+            for name, value in schema.get('properties', {}).items():
+                if isinstance(value, dict) and value.get('wholeListMerge'):
+                    names.add(name)
+            for value in schema.values():
+                walk(value)
+        elif isinstance(schema, list):
+            for value in schema:
+                walk(value)
+    walk(release_schema())
+    return frozenset(names)
+
+
 def extension_urls():
     "Return the URLs of the extensions a package declares"
     return [url for _, url in EXTENSIONS]
