@@ -297,7 +297,8 @@ def performance_notice(data, contract, record):
             'period_start': notice.period_start,
             'period_end': notice.period_end,
             'narrative': notice.narrative,
-            'ratings': {l.kpi.id: l.rating for l in notice.lines},
+            'ratings': {l.kpi.id: l.rating for l in notice.lines
+                if getattr(l, 'kpi', None)},
             }
     return {
         'period_start': start,
