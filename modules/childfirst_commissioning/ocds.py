@@ -498,8 +498,11 @@ def award_release(tender, ocid, data):
     bids = data.bids[tender.id]
     winner = tender.winning_bid
     buyer = _buyer(tender)
+    # The time finance signed the award off, on the award's date
     signoff = data.signoffs.get((str(tender), 'award'))
-    date = signoff.create_date if signoff else tender.award_date
+    date = tender.award_date
+    if signoff and signoff.create_date.date() == date:
+        date = signoff.create_date
     details = []
     for bid in bids:
         detail = {
