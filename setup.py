@@ -58,7 +58,10 @@ setup(
     package_data={
         'trytond.modules.%s' % MODULE: [
             'tryton.cfg', '*.xml', 'view/*.xml', 'icons/*.svg',
-            'locale/*.po', 'locale/*.pot', 'data/*'],
+            'locale/*.po', 'locale/*.pot', 'data/*',
+            # The OCDS schemas and extensions the exports are validated
+            # against, with their licences
+            'data/*/*', 'data/*/*/*/*'],
         'trytond.modules.%s.tests' % MODULE: ['*.rst'],
         },
     install_requires=[
@@ -69,6 +72,8 @@ setup(
         'python-dateutil',
         'python-sql>=1.5',
         'reportlab>=4.0',
+        # The validation of the open contracting data (OCDS) exports
+        'jsonschema>=4.18',
         ],
     extras_require={
         'PostgreSQL': [
@@ -99,6 +104,10 @@ setup(
     entry_points={
         'trytond.modules': [
             '%s = trytond.modules.%s' % (MODULE, MODULE),
+            ],
+        'console_scripts': [
+            'trytond-childfirst-publish = '
+            'trytond.modules.%s.publish:main' % MODULE,
             ],
         },
     )

@@ -209,6 +209,8 @@ def test_wheel_installs_and_activates(tmp_path):
     command = [python, '-m', 'pip', 'install', '--quiet',
         '--disable-pip-version-check', str(wheel)]
     run(command, timeout=900)
+    # The console script of the publication
+    assert (venv / 'bin' / 'trytond-childfirst-publish').exists()
 
     database, config = activate(venv, tmp_path)
 

@@ -30,6 +30,8 @@ DOCUMENT_TYPES = (
     "png, jpg, jpeg, gif")
 # A file extension: letters and digits, without the dot
 _EXTENSION = re.compile(r'[a-z0-9]{1,16}')
+# The prefix of the OCIDs: letters, digits and hyphens
+_OCID_PREFIX = re.compile(r'[A-Za-z0-9][A-Za-z0-9-]{0,49}')
 
 
 def extensions(text):
@@ -98,6 +100,14 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
         "Return Reminder (days)", required=True,
         help="Days before a return is due that the provider is reminded.")
 
+    # Publication
+    ocid_prefix = fields.Char(
+        "OCID Prefix", required=True,
+        help="The prefix of the open contracting identifiers (OCIDs) of "
+        "the published tenders, such as \"ocds-a1b2c3\": register one "
+        "with the Open Contracting Partnership. Each tender's OCID is the "
+        "prefix followed by its number.")
+
     @classmethod
     def default_minimum_child_first_weight(cls):
         return 30
@@ -159,6 +169,10 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
         return 5
 
     @classmethod
+    def default_ocid_prefix(cls):
+        return 'ocds-childfirst'
+
+    @classmethod
     def validate_fields(cls, records, field_names):
         super().validate_fields(records, field_names)
         for name, lowest, highest in _RANGES:
@@ -173,6 +187,20 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
                             value=value, lowest=lowest, highest=highest))
         if not field_names or 'document_types' in field_names:
             cls.check_document_types(records)
+        if not field_names or 'ocid_prefix' in field_names:
+            cls.check_ocid_prefix(records)
+
+    @classmethod
+    def check_ocid_prefix(cls, records):
+        "Raise unless the OCID prefix is letters, digits and hyphens"
+        for record in records:
+            if not _OCID_PREFIX.fullmatch(record.ocid_prefix or ''):
+                raise ConfigurationValidationError(gettext(
+                        'childfirst_commissioning'
+                        '.msg_configuration_ocid_prefix',
+                        field=cls.fields_get(
+                            ['ocid_prefix'])['ocid_prefix']['string'],
+                        value=record.ocid_prefix or ''))
 
     @classmethod
     def check_document_types(cls, records):

@@ -14,9 +14,11 @@ from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
+from trytond.rpc import RPC
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from . import ocds
 from .access import AccessMixin
 from .common import TENETS, CompanyCurrencyMixin, add_workflow, number
 from .criterion import KpiMixin
@@ -185,6 +187,7 @@ class Contract(
         super().__setup__()
         cls._order = [('start_date', 'DESC'), ('id', 'DESC')]
         add_workflow(cls, CONTRACT_TRANSITIONS, CONTRACT_BUTTONS)
+        cls.__rpc__['ocds_release_package'] = RPC(readonly=True, instantiate=0)
 
     @classmethod
     def default_state(cls):
@@ -356,6 +359,13 @@ class Contract(
                     group_by=table.contract))
             result.update(dict(cursor))
         return result
+
+    @classmethod
+    def ocds_release_package(cls, contracts):
+        """Return the OCDS release package (a dict) of every public release
+        of the contracts, validated; for officers and administrators"""
+        ocds.check_export(cls, contracts)
+        return ocds.contract_package(contracts)
 
     @classmethod
     @ModelView.button

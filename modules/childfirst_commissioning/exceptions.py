@@ -120,3 +120,7 @@ class RelationError(InputError):
 
 class EvaluationIncompleteError(GateError):
     "A report was asked for before the evaluation of its tender completed."
+
+
+class OcdsError(UserError):
+    "An open contracting export does not validate or has nothing public."

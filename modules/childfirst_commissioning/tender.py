@@ -13,11 +13,12 @@ from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
+from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import (
-    award, contract, design, evaluation, notification, ranking,
+    award, contract, design, evaluation, notification, ocds, ranking,
     report_assessment)
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
@@ -249,6 +250,7 @@ class Tender(
             ('id', 'DESC'),
             ]
         add_workflow(cls, TRANSITIONS, BUTTONS)
+        cls.__rpc__['ocds_release_package'] = RPC(readonly=True, instantiate=0)
 
     @classmethod
     def default_state(cls):
@@ -407,6 +409,13 @@ class Tender(
         default.setdefault('signoffs')
         default.setdefault('bids')
         return super().copy(tenders, default=default)
+
+    @classmethod
+    def ocds_release_package(cls, tenders):
+        """Return the OCDS release package (a dict) of every public release
+        of the tenders, validated; for officers and administrators"""
+        ocds.check_export(cls, tenders)
+        return ocds.tender_package(tenders)
 
     # Buttons
 

@@ -1,0 +1,121 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+"""The command trytond-childfirst-publish: the open data of a database,
+written to a folder for a web server to publish.
+
+    trytond-childfirst-publish -c trytond.conf -d DATABASE --out DIR \\
+        [--since YYYY-MM-DD]
+
+writes DIR/ocds/<ocid>.json, the release package of every public release of
+each tender (and of each contract without a tender), and
+DIR/ocds/records.json, the record package of them all. Each export of
+EXPORTS is built and validated before anything is written: when one does
+not validate, the command says why and exits with status 1, writing
+nothing. With --since, only the tenders and contracts changed since that
+day (they or anything beneath them) are written."""
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+
+
+def ocds_files(since=None):
+    "Return {path: data} of the OCDS files"
+    from . import ocds
+    packages, records = ocds.publications(*ocds.published(since))
+    files = {
+        os.path.join('ocds', '%s.json' % ocid): package
+        for ocid, package in packages.items()}
+    if records is not None:
+        files[os.path.join('ocds', 'records.json')] = records
+    return files
+
+
+# The exports the command writes: each a function of the date of --since
+# (or None) that returns {path under --out: JSON data}, validated
+EXPORTS = [ocds_files]
+
+
+def exports(since=None):
+    """Return {path: data} of every file of the exports; raise the
+    UserError of the first export that does not validate"""
+    files = {}
+    for export in EXPORTS:
+        files.update(export(since))
+    return files
+
+
+def write(out, files):
+    """Write the files under the folder out, each through a temporary file
+    renamed into place"""
+    for path, data in sorted(files.items()):
+        target = os.path.join(out, path)
+        folder = os.path.dirname(target)
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+                'w', encoding='utf-8', dir=folder, suffix='.tmp',
+                delete=False) as file:
+            json.dump(data, file, indent=2, ensure_ascii=False)
+            file.write('\n')
+        os.replace(file.name, target)
+
+
+def publish(out, since=None, stdout=sys.stdout, stderr=sys.stderr):
+    """Write the exports of the current transaction's database under out;
+    return the exit status: 1, writing nothing, when an export does not
+    validate"""
+    from trytond.exceptions import UserError
+    try:
+        files = exports(since)
+    except UserError as error:
+        print(error.message, file=stderr)
+        return 1
+    write(out, files)
+    print("%s files written to %s" % (len(files), out), file=stdout)
+    return 0
+
+
+def day(text):
+    try:
+        return dt.datetime.strptime(text, '%Y-%m-%d').date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "%r is not a date written YYYY-MM-DD" % text)
+
+
+def parser():
+    result = argparse.ArgumentParser(
+        prog='trytond-childfirst-publish',
+        description="Write the open contracting data (OCDS 1.1 release "
+        "and record packages) of a Child First commissioning database.")
+    result.add_argument('-c', '--config', dest='config', required=True,
+        help="the trytond configuration file")
+    result.add_argument('-d', '--database', dest='database', required=True,
+        help="the database")
+    result.add_argument('--out', required=True,
+        help="the folder the files are written to")
+    result.add_argument('--since', type=day,
+        help="only what changed since this day (YYYY-MM-DD)")
+    return result
+
+
+def main(argv=None):
+    options = parser().parse_args(argv)
+    from trytond import config
+    config.update_etc(options.config)
+    # Imported once the server is configured
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    Pool.start()
+    pool = Pool(options.database)
+    with Transaction().start(options.database, 0, readonly=True):
+        pool.init()
+    with Transaction().start(options.database, 0, readonly=True):
+        return publish(options.out, options.since)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

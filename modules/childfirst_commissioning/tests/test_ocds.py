@@ -1,0 +1,636 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+"""Publication in the Open Contracting Data Standard 1.1 with the UK
+notices: every public step of a tender's lifecycle, validated against the
+shipped schemas, and nothing that is not public"""
+import datetime as dt
+import json
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from trytond.model.exceptions import AccessError
+from trytond.modules.childfirst_commissioning import ocds, ocds_schema
+from trytond.modules.childfirst_commissioning.exceptions import OcdsError
+from trytond.modules.childfirst_commissioning.tests.test_scale import (
+    SIZES, assert_flat, fresh, measure, published_tenders,
+    scenario_transaction)
+from trytond.modules.childfirst_commissioning.tests.tools import (
+    START, TODAY, as_user, bid_on, close, confirmed, draft_contract,
+    fill_return, first_return, make_user, publish_tender, submit_bids)
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+
+def find_user(login):
+    User = Pool().get('res.user')
+    user, = User.search([('login', '=', login)])
+    return user
+
+
+def accept(record, provider, officer, values=None):
+    "Fill the return as the provider, submit it and accept it as officer"
+    Return = Pool().get('commissioning.monitoring.return')
+    record = fill_return(provider, record, values)
+    with as_user(provider):
+        Return.submit([record])
+    with as_user(officer):
+        Return.accept([Return(record.id)])
+    return Return(record.id)
+
+
+@pytest.fixture
+def lifecycle(awarded, finance):
+    """The worked example's tender awarded to B, contracted after the
+    standstill, the contract activated a year back with two returns
+    accepted (the second rating education inadequate) and a payment paid"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Contract = pool.get('commissioning.contract')
+    Payment = pool.get('commissioning.contract.payment')
+    Return = pool.get('commissioning.monitoring.return')
+    example = awarded
+    officer = example.officer
+    table = Tender.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*table.update([table.standstill_end],
+            [TODAY - dt.timedelta(days=1)],
+            where=table.id == example.tender.id))
+    Transaction().cache.clear()
+    with as_user(officer):
+        Tender.create_contract([Tender(example.tender.id)])
+    tender = Tender(example.tender.id)
+    contract = tender.contract
+    value = contract.value
+    with as_user(officer):
+        Contract.write([contract], {
+                'start_date': START,
+                'end_date': START + dt.timedelta(days=729),
+                'payments': [('create', [{
+                                'amount': value / 4,
+                                'planned_date': START + dt.timedelta(
+                                    days=100 * i)}
+                            for i in range(1, 5)])],
+                })
+    with as_user(finance):
+        Contract.activate([Contract(contract.id)])
+    contract = Contract(contract.id)
+    provider = find_user('providerb')
+    returns = Return.search([('contract', '=', contract.id)],
+        order=[('period.start_date', 'ASC')])
+    # The second period rates the first higher-is-better KPI inadequate
+    weak = [k for k in contract.kpis if k.direction == 'higher'][0]
+    accepted = [accept(r, provider, officer,
+            {weak.name: Decimal(0)} if i == 1 else None)
+        for i, r in enumerate(returns)]
+    first = accepted[0]
+    payment = Contract(contract.id).payments[0]
+    with as_user(officer):
+        Payment.write([payment], {'period': first.period.id})
+        Payment.request([payment])
+    with as_user(finance), Transaction().set_context(_skip_warnings=True):
+        Payment.approve([payment])
+        Payment.pay([payment])
+    return SimpleNamespace(
+        tender=Tender(tender.id), contract=Contract(contract.id),
+        officer=officer, finance=finance, provider=provider,
+        bids=example.bids, returns=accepted, weak=weak,
+        payment=Payment(payment.id))
+
+
+def releases_by_step(package):
+    "Return {step: [release]} of the package, the step read in its id"
+    result = {}
+    for item in package['releases']:
+        step = item['id'][len(item['ocid']) + 1:].split('-')[0]
+        result.setdefault(step, []).append(item)
+    return result
+
+
+def notice_types(package):
+    "Return the noticeType of each release of the package, in order"
+    types = []
+    for item in package['releases']:
+        documents = list(item.get('tender', {}).get('documents', []))
+        for key in ['awards', 'contracts']:
+            for block in item.get(key, []):
+                documents += block.get('documents', [])
+                documents += block.get('implementation', {}).get(
+                    'documents', [])
+        types.append([d['noticeType'] for d in documents
+                if d.get('noticeType')])
+    return types
+
+
+# The mapping
+
+def test_lifecycle_mapping(lifecycle):
+    """Every public step of the lifecycle is a release carrying its UK
+    notice, mapped field by field, and the package validates"""
+    Tender = Pool().get('commissioning.tender')
+    tender, contract = lifecycle.tender, lifecycle.contract
+    with as_user(lifecycle.officer):
+        package = Tender.ocds_release_package([tender])
+    assert ocds_schema.errors(package) == []
+    ocid = 'ocds-childfirst-%s' % tender.id
+    assert {r['ocid'] for r in package['releases']} == {ocid}
+    steps = releases_by_step(package)
+    assert list(steps) == ['tender', 'award', 'contract', 'performance']
+    assert len(steps['performance']) == len(lifecycle.returns)
+    assert notice_types(package) == [['UK4'], ['UK6'], ['UK7']] + [
+        ['UK9']] * len(lifecycle.returns)
+    assert [r['tag'] for r in package['releases'][:3]] == [
+        ['tender'], ['award'], ['contract']]
+    assert package['version'] == '1.1'
+    assert package['publisher']['name'] == tender.company.party.name
+
+    # The tender
+    release, = steps['tender']
+    assert release['id'] == '%s-tender-%s' % (ocid, tender.id)
+    block = release['tender']
+    assert block['title'] == tender.name
+    assert block['description'] == tender.description
+    assert block['value'] == {'amount': 250000, 'currency': 'USD'}
+    assert block['tenderPeriod']['endDate'] == ocds.moment(
+        tender.submission_deadline)
+    assert block['contractPeriod']['startDate'] == (
+        tender.contract_start.isoformat() + 'T00:00:00Z')
+    criteria = block['lots'][0]['awardCriteria']['criteria']
+    weighed = {c.name: c.weight for c in tender.criteria
+        if c.method != 'pass_fail'}
+    assert {c['name']: Decimal(c['numbers'][0]['number'])
+        for c in criteria} == weighed
+    assert {c['name'] for c in criteria if c['type'] == 'price'} == {
+        "Price"}
+    assert "Evidence of collaboration with children" in block[
+        'eligibilityCriteria']
+    child_first = block['childFirst']
+    assert child_first['childFirstWeight'] == tender.child_first_weight
+    assert {w['tenet'] for w in child_first['criteriaWeights']} == {
+        'as_children', 'pro_social', 'collaboration', 'diversion'}
+    evidence = child_first['collaboration']
+    assert evidence['childrenInvolved'] == 12
+    assert evidence['records'][0]['influence'] == (
+        "Criteria on trusted adults were added at their request.")
+
+    # The award: the winning and unsuccessful bids, the standstill
+    release, = steps['award']
+    bids = lifecycle.bids
+    details = {d['id']: d for d in release['bids']['details']}
+    assert set(details) == {str(b.id) for b in bids.values()}
+    assert details[str(bids['B'].id)]['status'] == 'valid'
+    assert details[str(bids['C'].id)]['status'] == 'disqualified'
+    assert details[str(bids['A'].id)]['value']['amount'] == 200000
+    assert release['tender']['status'] == 'complete'
+    assert release['tender']['numberOfTenderers'] == 3
+    award, = release['awards']
+    assert award['relatedBid'] == str(bids['B'].id)
+    assert award['suppliers'] == [ocds.organization(bids['B'].provider)]
+    assert award['value']['amount'] == 250000
+    assert award['standstillPeriod'] == {
+        'startDate': ocds.moment(tender.award_date),
+        'endDate': ocds.moment(tender.standstill_end, end=True)}
+    assert [p['roles'] for p in release['parties']
+        if p['name'] == "Provider B"] == [['tenderer', 'supplier']]
+
+    # The contract and its KPIs as agreed metrics
+    release, = steps['contract']
+    block, = release['contracts']
+    assert block['id'] == contract.reference
+    assert block['awardID'] == award['id']
+    assert block['value']['amount'] == 250000
+    assert block['status'] == 'active'
+    metrics = {m['title']: m for m in block['agreedMetrics']}
+    assert set(metrics) == {k.name for k in contract.kpis}
+    for kpi in contract.kpis:
+        target, = metrics[kpi.name]['observations']
+        assert Decimal(target['measure']) == kpi.target
+        assert metrics[kpi.name]['childFirst']['tenet'] == kpi.tenet
+
+    # Performance: the KPI values rated, the breakdowns, the payment
+    first, second = steps['performance'][:2]
+    assert first['id'] == '%s-performance-%s' % (
+        ocid, lifecycle.returns[0].period.id)
+    implementation = first['contracts'][0]['implementation']
+    transaction, = implementation['transactions']
+    assert transaction['value']['amount'] == float(lifecycle.payment.amount)
+    assert transaction['date'] == ocds.moment(lifecycle.payment.paid_date)
+    education = "Children in education, training or work"
+    classifications = {}
+    for number, item in enumerate([first, second]):
+        implementation = item['contracts'][0]['implementation']
+        for metric in implementation['metrics']:
+            total = metric['observations'][0]
+            classifications[number, metric['title']] = total.get(
+                'measureClassification', {}).get('id')
+    line = [l for r in lifecycle.returns[:2] for l in r.lines]
+    rated = {l.rating for l in line}
+    assert rated >= {'good'}
+    for number, record in enumerate(lifecycle.returns[:2]):
+        for line in record.lines:
+            if line.rating:
+                assert classifications[number, line.kpi.name] == (
+                    ocds.MEASURE_CLASSIFICATION[line.rating])
+    disaggregated = [l for l in lifecycle.returns[0].lines
+        if l.kpi.disaggregate]
+    metric = [m for m in first['contracts'][0]['implementation']['metrics']
+        if m['id'] == str(disaggregated[0].kpi.id)][0]
+    dimensions = [o['dimensions'] for o in metric['observations'][1:]]
+    assert {next(iter(d)) for d in dimensions} == {
+        'ethnicity', 'careExperience', 'other'} & {
+        next(iter(d)) for d in dimensions}
+    assert len(dimensions) == len(disaggregated[0].breakdowns)
+    documents = first['contracts'][0]['implementation']['documents']
+    assert documents[0]['description'] == "A good quarter."
+    assert education not in json.dumps(first['parties'])
+
+    # The same data, the same package
+    with as_user(lifecycle.officer):
+        assert Tender.ocds_release_package([tender]) == package
+
+
+def test_ratings_classified(lifecycle):
+    """Each KPI value carries its rating as the UK measure classification:
+    the value rated inadequate is significantlyBelow, the good one met"""
+    Tender = Pool().get('commissioning.tender')
+    with as_user(lifecycle.officer):
+        package = Tender.ocds_release_package([lifecycle.tender])
+    first, second = releases_by_step(package)['performance'][:2]
+
+    def classification(item, kpi):
+        metric, = [m for m in item['contracts'][0]['implementation'][
+                'metrics'] if m['id'] == str(kpi.id)]
+        return metric['observations'][0]['measureClassification']
+
+    weak = lifecycle.weak
+    assert classification(first, weak) == {'id': 'met', 'description': "Good"}
+    assert classification(second, weak) == {
+        'id': 'significantlyBelow', 'description': "Inadequate"}
+    for item, record in zip(
+            releases_by_step(package)['performance'], lifecycle.returns):
+        for line in record.lines:
+            assert classification(item, line.kpi)['id'] == (
+                ocds.MEASURE_CLASSIFICATION[line.rating])
+    assert ocds.MEASURE_CLASSIFICATION == {
+        'good': 'met', 'approaching': 'slightlyBelow',
+        'requires_improvement': 'below', 'inadequate': 'significantlyBelow'}
+    ratings = second['contracts'][0]['implementation']['childFirst'][
+        'ratings']
+    assert ratings['inadequate'] >= 1
+
+
+def test_compiled_record(lifecycle):
+    """The record package compiles the lifecycle: the latest status, every
+    period's observations, and it validates"""
+    packages, records = ocds.publications([lifecycle.tender], [])
+    assert ocds_schema.errors(records, 'record-package') == []
+    record, = records['records']
+    compiled = record['compiledRelease']
+    assert compiled['tag'] == ['compiled']
+    assert compiled['tender']['status'] == 'complete'
+    assert compiled['tender']['title'] == lifecycle.tender.name
+    assert compiled['awards'][0]['status'] == 'active'
+    metrics = compiled['contracts'][0]['implementation']['metrics']
+    periods = {o['id'].split('-group-')[0]
+        for m in metrics for o in m['observations']}
+    assert periods == {'period-%s' % r.period.id for r in lifecycle.returns}
+    assert compiled['contracts'][0]['agreedMetrics']
+    assert len(record['releases']) == len(
+        packages[record['ocid']]['releases'])
+
+
+# Nothing that is not public
+
+def test_sealed_price_never_before_award(officer, finance, bidders):
+    """A submitted bid's price is in no export while the tender is open,
+    nor once it closed before the award"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    tender = publish_tender(officer, finance)
+    _, user = bidders[0]
+    bid = bid_on(tender, user, Decimal('123456.78'))
+    with as_user(user):
+        submit_bids([bid])
+    with as_user(officer):
+        package = Tender.ocds_release_package([tender])
+    text = json.dumps(package)
+    assert '123456' not in text
+    assert str(bid.provider.name) not in text
+    assert 'bids' not in package['releases'][0]
+    assert [r['tag'] for r in package['releases']] == [['tender']]
+    with as_user(officer):
+        close(tender)
+        package = Tender.ocds_release_package([Tender(tender.id)])
+    assert '123456' not in json.dumps(package)
+    packages, records = ocds.publications([Tender(tender.id)], [])
+    assert '123456' not in json.dumps([packages, records])
+
+
+def test_draft_and_pending_not_exported(officer, finance):
+    """A draft and a tender waiting for approval are refused with the
+    message and left out of the published files"""
+    from trytond.modules.childfirst_commissioning.tests.tools import (
+        make_tender)
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    with Transaction().set_user(officer.id):
+        draft = make_tender(name="Draft tender for children")
+        pending = make_tender(name="Pending tender for children")
+        Tender.request_approval([pending])
+    for record in [draft, pending]:
+        with as_user(officer), pytest.raises(OcdsError) as info:
+            Tender.ocds_release_package([Tender(record.id)])
+        assert "Nothing of %s is public yet" % record.rec_name in (
+            info.value.message)
+    tenders, contracts = ocds.published()
+    assert not {draft.id, pending.id} & {t.id for t in tenders}
+    # Published with a draft: only the published one is exported
+    published = publish_tender(officer, finance)
+    with as_user(officer):
+        package = Tender.ocds_release_package([published, Tender(draft.id)])
+    assert {r['ocid'] for r in package['releases']} == {
+        'ocds-childfirst-%s' % published.id}
+    assert "Draft tender" not in json.dumps(package)
+
+
+def test_draft_contract_not_exported(officer, provider_party):
+    "A draft contract has nothing public"
+    Contract = Pool().get('commissioning.contract')
+    contract = draft_contract(officer, provider_party)
+    with as_user(officer), pytest.raises(OcdsError):
+        Contract.ocds_release_package([contract])
+
+
+# Who exports
+
+def test_rpc_access(lifecycle, evaluator, bidders):
+    """Officers export over RPC; a provider, even the supplier, an
+    evaluator and finance cannot call it"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Contract = pool.get('commissioning.contract')
+    assert 'ocds_release_package' in Tender.__rpc__
+    assert 'ocds_release_package' in Contract.__rpc__
+    _, other = bidders[0]
+    for user in [lifecycle.provider, other, evaluator, lifecycle.finance]:
+        with as_user(user), pytest.raises(AccessError):
+            Tender.ocds_release_package([lifecycle.tender])
+        with as_user(user), pytest.raises(AccessError):
+            Contract.ocds_release_package([lifecycle.contract])
+    with as_user(lifecycle.officer):
+        assert Contract.ocds_release_package([lifecycle.contract])
+
+
+def test_other_company_refused(lifecycle):
+    "An officer of another company cannot export the company's tenders"
+    pool = Pool()
+    User = pool.get('res.user')
+    Tender = pool.get('commissioning.tender')
+    Party = pool.get('party.party')
+    Company = pool.get('company.company')
+    party, = Party.create([{'name': "Elsewhere Council"}])
+    company, = Company.create([{
+                'party': party.id, 'currency': lifecycle.tender.currency.id}])
+    stranger = make_user('stranger', 'group_commissioning')
+    User.write([stranger], {
+            'companies': [
+                ('remove', [stranger.company.id]), ('add', [company.id])],
+            'company': company.id})
+    stranger = User(stranger.id)
+    with as_user(stranger), pytest.raises(AccessError):
+        Tender.ocds_release_package([lifecycle.tender])
+    with as_user(lifecycle.officer):
+        assert Tender.ocds_release_package([lifecycle.tender])
+
+
+# Bad data
+
+def make_bad_currency(tender):
+    """Give the tender a currency whose code is not ISO 4217, as a record
+    brought in by a script could"""
+    pool = Pool()
+    Currency = pool.get('currency.currency')
+    Tender = pool.get('commissioning.tender')
+    currency, = Currency.create([{
+                'name': "Zed", 'code': 'ZZZ', 'symbol': 'Z'}])
+    table = Tender.__table__()
+    Transaction().connection.cursor().execute(*table.update(
+            [table.currency], [currency.id], where=table.id == tender.id))
+    Transaction().cache.clear()
+
+
+def test_invalid_export_refused(lifecycle, tmp_path):
+    """A value the schema refuses: the export names the JSON path and the
+    reason, and the command exits 1 writing nothing"""
+    from trytond.modules.childfirst_commissioning import publish
+    Tender = Pool().get('commissioning.tender')
+    make_bad_currency(lifecycle.tender)
+    with as_user(lifecycle.officer), pytest.raises(OcdsError) as info:
+        Tender.ocds_release_package([Tender(lifecycle.tender.id)])
+    text = info.value.message
+    assert "does not validate" in text
+    assert "$.releases[0].tender.value.currency: 'ZZZ' is not one of" in text
+    assert lifecycle.tender.rec_name in text
+    out = tmp_path / 'site'
+    errors = []
+
+    class Err:
+        write = errors.append
+    assert publish.publish(str(out), stdout=Err, stderr=Err) == 1
+    assert not out.exists()
+    assert "'ZZZ' is not one of" in "".join(errors)
+
+
+# The command and the client
+
+def test_publish_command(lifecycle, active_contract, tmp_path):
+    """The command writes a release package per OCID and the record
+    package, all valid; --since leaves out what did not change"""
+    from trytond.modules.childfirst_commissioning import publish
+    out = tmp_path / 'site'
+    assert publish.publish(str(out), stdout=None, stderr=None) == 0
+    tender_ocid = 'ocds-childfirst-%s' % lifecycle.tender.id
+    direct_ocid = 'ocds-childfirst-contract-%s' % active_contract.id
+    files = sorted(p.name for p in (out / 'ocds').iterdir())
+    assert files == sorted([
+            '%s.json' % tender_ocid, '%s.json' % direct_ocid,
+            'records.json'])
+    package = json.loads((out / 'ocds' / ('%s.json' % tender_ocid))
+        .read_text())
+    assert ocds_schema.errors(package) == []
+    assert notice_types(package)[:3] == [['UK4'], ['UK6'], ['UK7']]
+    direct = json.loads((out / 'ocds' / ('%s.json' % direct_ocid))
+        .read_text())
+    assert direct['releases'][0]['awards'][0]['id'] == (
+        'direct-%s' % active_contract.id)
+    records = json.loads((out / 'ocds' / 'records.json').read_text())
+    assert ocds_schema.errors(records, 'record-package') == []
+    assert {r['ocid'] for r in records['records']} == {
+        tender_ocid, direct_ocid}
+    # Nothing changed since tomorrow; everything since today
+    later = tmp_path / 'later'
+    assert publish.publish(str(later), TODAY + dt.timedelta(days=1),
+        stdout=None, stderr=None) == 0
+    assert not later.exists()
+    tenders, contracts = ocds.published(TODAY)
+    assert lifecycle.tender in tenders
+    assert active_contract in contracts
+
+
+def test_since_follows_records_beneath(lifecycle):
+    """A tender counts as changed when a record beneath it changed: here
+    the payment of its contract"""
+    Payment = Pool().get('commissioning.contract.payment')
+    table = Payment.__table__()
+    old = dt.datetime.now() - dt.timedelta(days=30)
+    for Model in ['commissioning.tender', 'commissioning.tender.criterion',
+            'commissioning.bid', 'commissioning.contract',
+            'commissioning.contract.kpi', 'commissioning.contract.payment',
+            'commissioning.monitoring.return',
+            'commissioning.monitoring.return.line',
+            'commissioning.monitoring.return.breakdown',
+            'commissioning.collaboration', 'commissioning.signoff',
+            'ir.attachment']:
+        model = Pool().get(Model).__table__()
+        Transaction().connection.cursor().execute(*model.update(
+                [model.create_date, model.write_date], [old, old]))
+    Transaction().cache.clear()
+    since = (old + dt.timedelta(days=1)).date()
+    assert ocds.published(since) == ([], [])
+    Transaction().connection.cursor().execute(*table.update(
+            [table.write_date], [dt.datetime.now()],
+            where=table.id == lifecycle.payment.id))
+    Transaction().cache.clear()
+    tenders, contracts = ocds.published(since)
+    assert tenders == [lifecycle.tender]
+
+
+def test_command_arguments():
+    "The command reads its options; a wrong date is refused"
+    from trytond.modules.childfirst_commissioning import publish
+    options = publish.parser().parse_args([
+            '-c', 'trytond.conf', '-d', 'db', '--out', 'site',
+            '--since', '2026-01-31'])
+    assert (options.config, options.database, options.out,
+        options.since) == ('trytond.conf', 'db', 'site', dt.date(2026, 1, 31))
+    with pytest.raises(SystemExit):
+        publish.parser().parse_args([
+                '-c', 'c', '-d', 'db', '--out', 'o', '--since', '31/01/2026'])
+    assert 'ocds_files' in [e.__name__ for e in publish.EXPORTS]
+
+
+def test_export_wizard(lifecycle):
+    "The officer's Export OCDS gives the JSON file of the package"
+    pool = Pool()
+    Export = pool.get('commissioning.ocds.export', type='wizard')
+    for record in [lifecycle.tender, lifecycle.contract]:
+        with as_user(lifecycle.officer):
+            session_id, _, _ = Export.create()
+            with Transaction().set_context(
+                    active_model=record.__name__, active_id=record.id,
+                    active_ids=[record.id]):
+                result = Export.execute(session_id, {}, 'start')
+            Export.delete(session_id)
+        defaults = result['view']['defaults']
+        assert defaults['filename'] == 'ocds-childfirst-%s.json' % (
+            lifecycle.tender.id)
+        package = json.loads(bytes(defaults['file']).decode('utf-8'))
+        assert ocds_schema.errors(package) == []
+
+
+def test_ocid_prefix(lifecycle):
+    """The configured prefix makes the OCIDs; a prefix with spaces is
+    refused, naming the field"""
+    from trytond.model.exceptions import ValidationError
+    pool = Pool()
+    Configuration = pool.get('commissioning.configuration')
+    Tender = pool.get('commissioning.tender')
+    config = Configuration(1)
+    config.ocid_prefix = 'ocds-a1b2c3'
+    config.save()
+    with as_user(lifecycle.officer):
+        package = Tender.ocds_release_package([lifecycle.tender])
+    assert {r['ocid'] for r in package['releases']} == {
+        'ocds-a1b2c3-%s' % lifecycle.tender.id}
+    assert package['releases'][0]['id'] == 'ocds-a1b2c3-%s-tender-%s' % (
+        lifecycle.tender.id, lifecycle.tender.id)
+    config = Configuration(1)
+    config.ocid_prefix = 'my prefix'
+    with pytest.raises(ValidationError) as info:
+        config.save()
+    assert '"my prefix" is not an OCID prefix for "OCID Prefix"' in (
+        info.value.message)
+
+
+# The end of a contract and of a procurement
+
+def test_contract_end_and_direct_contract(active_contract, officer):
+    """A contract without a tender has its own OCID and award; its
+    termination is a UK11 contract termination notice with the reason"""
+    Contract = Pool().get('commissioning.contract')
+    contract = active_contract
+    with as_user(officer):
+        Contract.write([contract], {
+                'termination_reason': "The provider closed its service."})
+        confirmed('terminate', [contract])
+        package = Contract.ocds_release_package([Contract(contract.id)])
+    assert ocds_schema.errors(package) == []
+    steps = releases_by_step(package)
+    assert list(steps) == ['contract', 'end']
+    end, = steps['end']
+    assert end['tag'] == ['contractTermination']
+    block, = end['contracts']
+    assert block['status'] == 'terminated'
+    notice, = block['documents']
+    assert (notice['noticeType'], notice['documentType'],
+        notice['description']) == (
+        'UK11', 'contractTerminationNotice',
+        "The provider closed its service.")
+    assert steps['contract'][0]['awards'][0]['suppliers'][0]['name'] == (
+        contract.provider.name)
+
+
+def test_cancelled_after_publication(officer, finance):
+    """A tender cancelled after publication is a UK12 procurement
+    termination notice; one cancelled in draft has nothing public"""
+    Tender = Pool().get('commissioning.tender')
+    tender = publish_tender(officer, finance)
+    with as_user(officer):
+        Tender.cancel([tender])
+        package = Tender.ocds_release_package([Tender(tender.id)])
+    assert ocds_schema.errors(package) == []
+    assert notice_types(package) == [['UK4'], ['UK12']]
+    assert package['releases'][1]['tag'] == ['tenderCancellation']
+    assert package['releases'][1]['tender']['status'] == 'cancelled'
+
+
+# Performance
+
+def exported_records(people, size):
+    """Return size published tenders and size active contracts, each with
+    an accepted return"""
+    Contract = Pool().get('commissioning.contract')
+    tenders = published_tenders(people, size)
+    contracts = [draft_contract(people.officer, people.provider_party)
+        for _ in range(size)]
+    with as_user(people.finance):
+        Contract.activate(contracts)
+    for contract in contracts:
+        accept(first_return(contract), people.provider, people.officer)
+    return tenders, fresh(contracts)
+
+
+def test_queries_flat(database):
+    """The export of 10n tenders and contracts takes the queries of n"""
+    counts = []
+    for size in SIZES:
+        with scenario_transaction(database) as people:
+            tenders, contracts = exported_records(people, size)
+            packages, records = ocds.publications(tenders, contracts)
+            assert len(packages) == 2 * size
+            counts.append(measure(
+                    lambda r: ocds.publications(*r),
+                    (tenders, contracts)).queries)
+    assert_flat(*counts, "The OCDS export")
