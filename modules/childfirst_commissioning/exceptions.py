@@ -120,3 +120,11 @@ class RelationError(InputError):
 
 class EvaluationIncompleteError(GateError):
     "A report was asked for before the evaluation of its tender completed."
+
+
+class QuestionError(GateError):
+    "A clarification question asked, answered or published out of turn."
+
+
+class AmendmentError(GateError):
+    "An amendment applied out of turn or without its sign-off."

@@ -61,7 +61,30 @@ class TenderEvaluationReport(CommissioningReport):
         story += cls.bids_section(tender, bids, lang)
         story += cls.ranking_section(bids, lang)
         story += cls.signoffs_section(tender, lang)
+        story += cls.questions_section(tender, lang)
         return story
+
+    @classmethod
+    def questions_section(cls, tender, lang):
+        """The clarification questions and their answers, as providers read
+        them: without who asked"""
+        Question = Pool().get('commissioning.tender.question')
+        states = selection(Question, 'state')
+        rows = [[
+                q.question, q.answer or DASH, states[q.state],
+                cls.format_datetime_short(q.published_at, lang)]
+            for q in tender.questions]
+        result = [
+            message('questions', 'heading'),
+            message('questions_note', 'note'),
+            ]
+        if not rows:
+            result.append(message('no_questions'))
+            return result
+        result.append(table(
+                [labels('question', 'answer', 'state', 'published_at')],
+                rows, [60 * mm, 70 * mm, 20 * mm, WIDTH - 150 * mm]))
+        return result
 
     @classmethod
     def criteria_section(cls, tender, lang):
