@@ -98,7 +98,8 @@ class Notification(AccessMixin, ModelSQL, ModelView):
         return [
             'commissioning.tender', 'commissioning.bid',
             'commissioning.contract', 'commissioning.contract.payment',
-            'commissioning.monitoring.return']
+            'commissioning.monitoring.return',
+            'commissioning.tender.amendment']
 
     @classmethod
     def send_reminders(cls):
