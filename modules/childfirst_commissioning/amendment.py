@@ -14,7 +14,7 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from . import design, notification
@@ -57,7 +57,9 @@ class Amendment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
     tender = fields.Many2One(
         'commissioning.tender', "Tender", required=True, ondelete='CASCADE',
         domain=[
-            ('state', '=', 'published'),
+            If(Eval('state') == 'draft',
+                ('state', '=', 'published'),
+                ()),
             ],
         states={
             'readonly': (Eval('state') != 'draft') | Eval('lines', [0]),
@@ -171,7 +173,9 @@ class Amendment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         "Return the checks of applying the amendment at now"
         Configuration = Pool().get('commissioning.configuration')
         now = now or dt.datetime.now()
-        days = Configuration(1).amendment_minimum_days or 0
+        days = Configuration(1).amendment_minimum_days
+        if days is None:
+            days = Configuration.default_amendment_minimum_days()
         tender = self.tender
         return [
             check('msg_amendment_label_published',

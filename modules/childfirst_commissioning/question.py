@@ -10,7 +10,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from . import notification
@@ -43,7 +43,9 @@ class Question(InputMixin, AnonymousMixin, Workflow, ModelSQL, ModelView):
     tender = fields.Many2One(
         'commissioning.tender', "Tender", required=True, ondelete='CASCADE',
         domain=[
-            ('state', '=', 'published'),
+            If(Eval('state') == 'asked',
+                ('state', '=', 'published'),
+                ()),
             ],
         states={
             'readonly': Eval('id', -1) >= 0,

@@ -64,12 +64,13 @@ def test_new_deadline_moves_deadline_and_asks_reconfirmation(
     Bid = pool.get('commissioning.bid')
     Notification = pool.get('commissioning.notification')
     submitted, draft, north_user, river_user = bids
-    amendment = amend(officer, published, new_deadline=later())
+    deadline = later()
+    amendment = amend(officer, published, new_deadline=deadline)
     apply(officer, [amendment])
     amendment = amendment.__class__(amendment.id)
     assert amendment.state == 'applied'
     assert amendment.applied_by.id == officer.id and amendment.applied_at
-    assert Tender(published.id).submission_deadline == later()
+    assert Tender(published.id).submission_deadline == deadline
     assert Bid(submitted.id).needs_reconfirmation
     assert not Bid(draft.id).needs_reconfirmation
     told = {n.recipient.id for n in Notification.search([
@@ -294,6 +295,10 @@ def test_provider_sees_applied_amendments_only(published, bids, officer):
     apply(officer, [applied])
     with as_user(north_user):
         assert Amendment.search([]) == [applied]
+        # The form reads its changes; the sign-offs are closed
+        assert Amendment.read([applied.id], ['lines', 'reason'])
+        view = Amendment.fields_view_get(view_type='form')
+        assert 'signoffs' not in view['fields']
         with pytest.raises(AccessError):
             Amendment.read([draft.id], ['reason'])
         with pytest.raises(AccessError):
