@@ -11,7 +11,7 @@ from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from . import notification
 from .access import AnonymousMixin
@@ -51,8 +51,11 @@ class Question(InputMixin, AnonymousMixin, Workflow, ModelSQL, ModelView):
             'readonly': Eval('id', -1) >= 0,
             },
         help="The published tender the question is about.")
+    # Lazy, as who created the question: providers may not read them, and
+    # a client that reads a question's eager fields must not fail for them
     party = fields.Many2One(
         'party.party', "Asked For", required=True, ondelete='RESTRICT',
+        loading='lazy',
         states={
             'readonly': Eval('id', -1) >= 0,
             },
@@ -83,6 +86,8 @@ class Question(InputMixin, AnonymousMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.create_uid.loading = 'lazy'
+        cls.write_uid.loading = 'lazy'
         cls._order = [('id', 'ASC')]
         add_workflow(cls, [
                 ('asked', 'answered'),
@@ -111,22 +116,33 @@ class Question(InputMixin, AnonymousMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
+        """Create the questions, the organisation being the asker's own.
+
+        Providers may neither read nor write who asked: the access of the
+        user is checked here, on the values they give, and the question is
+        created with the organisation as the server."""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelAccess = pool.get('ir.model.access')
+        FieldAccess = pool.get('ir.model.field.access')
         # Before the values are read below
         cls.check_input(vlist)
         vlist = [v.copy() for v in vlist]
-        User = Pool().get('res.user')
         transaction = Transaction()
-        for values in vlist:
-            if not values.get('party'):
-                values['party'] = cls.default_party()
         if transaction.user and transaction.check_access:
+            ModelAccess.check(cls.__name__, 'create')
+            FieldAccess.check(cls.__name__,
+                {k for v in vlist for k in v} - {'party'}, 'write')
             parties = User.get_commissioning_parties()
-            if parties and any(
-                    v.get('party') not in parties for v in vlist):
-                raise AccessError(gettext(
-                        'childfirst_commissioning.msg_question_party'))
+            for values in vlist:
+                if parties and not values.get('party'):
+                    values['party'] = cls.default_party()
+                if parties and values.get('party') not in parties:
+                    raise AccessError(gettext(
+                            'childfirst_commissioning.msg_question_party'))
         cls.check_asking(vlist)
-        return super().create(vlist)
+        with without_check_access():
+            return super().create(vlist)
 
     @classmethod
     def check_asking(cls, vlist):
