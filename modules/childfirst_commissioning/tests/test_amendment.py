@@ -12,12 +12,11 @@ import pytest
 
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
-from trytond.modules.childfirst_commissioning.exceptions import (
-    AmendmentError)
+from trytond.modules.childfirst_commissioning.exceptions import AmendmentError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, DELIVERY, BidSubmissionError, LockedError, SegregationError, as_user,
-    bid_on, close, count_queries, criterion, make_provider, set_deadline,
-    submit_bids)
+    bid_on, close, count_queries, criterion, make_provider, make_user,
+    set_deadline, submit_bids)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -80,14 +79,14 @@ def test_new_deadline_moves_deadline_and_asks_reconfirmation(
 
 def test_deadline_too_soon_refused(published, officer):
     "A new deadline leaves bidders less than the minimum time: refused"
-    Tender = pool_tender = Pool().get('commissioning.tender')
+    Tender = Pool().get('commissioning.tender')
     before = Tender(published.id).submission_deadline
     amendment = amend(officer, published, new_deadline=later(2))
     with pytest.raises(AmendmentError) as info:
         apply(officer, [amendment])
     assert "at least 5 days" in info.value.message
     assert amendment.__class__(amendment.id).state == 'draft'
-    assert pool_tender(published.id).submission_deadline == before
+    assert Tender(published.id).submission_deadline == before
 
 
 def test_minimum_days_configurable(published, officer):
@@ -146,19 +145,13 @@ def test_reapproval_needs_finance_signoff(published, officer, finance):
 def test_signoff_segregation(published, officer, finance):
     "A finance approver who wrote the amendment cannot sign it off"
     Amendment = Pool().get('commissioning.tender.amendment')
-    both = pool_user('both', 'group_commissioning',
+    both = make_user('both', 'group_commissioning',
         'group_commissioning_finance')
     amendment = amend(both, published, requires_reapproval=True,
         new_deadline=later())
     with as_user(both), pytest.raises(SegregationError):
         Amendment.approve([Amendment(amendment.id)])
     assert not Amendment(amendment.id).approved_by
-
-
-def pool_user(login, *groups):
-    from trytond.modules.childfirst_commissioning.tests.tools import (
-        make_user)
-    return make_user(login, *groups)
 
 
 def test_reapproval_gives_minimum_time(published, officer, finance):

@@ -8,8 +8,8 @@ import pytest
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    CF, LockedError, as_user, count_queries, criterion,
-    draft_contract, make_tender, make_user)
+    CF, LockedError, as_user, count_queries, criterion, draft_contract,
+    make_tender, make_user)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
