@@ -170,6 +170,38 @@ class AccessMixin:
         return super().history_revisions(ids)
 
 
+class AnonymousMixin(AccessMixin):
+    """Who created or last changed a record is told only to the users who
+    may read its creator (field access on create_uid): the revisions of its
+    history do not name them to the others. Reads, searches and exports of
+    the closed fields are refused by their field access."""
+    __slots__ = ()
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        # Tryton checks the field access of a dotted name as a whole
+        # ('create_uid.login' is no field): its first field is checked here
+        if _checked():
+            FieldAccess = Pool().get('ir.model.field.access')
+            FieldAccess.check(
+                cls.__name__, {_field_name(n) for n in fields_names}, 'read')
+        return super().read(ids, fields_names)
+
+    @classmethod
+    def history_revisions(cls, ids):
+        revisions = super().history_revisions(ids)
+        if _checked() and not _readable(cls, 'create_uid'):
+            revisions = [(date, id_, None) for date, id_, _ in revisions]
+        return revisions
+
+
+def _readable(Model, name):
+    "Whether the user may read the field name of Model"
+    FieldAccess = Pool().get('ir.model.field.access')
+    return FieldAccess.check(
+        Model.__name__, [name], 'read', raise_exception=False)
+
+
 def _checked():
     "Whether the current call is checked as a user's"
     transaction = Transaction()

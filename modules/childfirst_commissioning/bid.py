@@ -48,6 +48,7 @@ BID_TRANSITIONS = [
     ('draft', 'submitted'),
     ('submitted', 'withdrawn'),
     ('draft', 'void'),
+    ('submitted', 'void'),
     ('submitted', 'awarded'),
     ('submitted', 'unsuccessful'),
     ]
@@ -114,6 +115,10 @@ class Bid(
         "Collaboration with Children", states=_states,
         help="Evidence that children shaped this bid or the bidder's "
         "services.")
+    needs_reconfirmation = fields.Boolean(
+        "Needs Re-confirmation", readonly=True,
+        help="The tender was amended after this bid was submitted: confirm "
+        "the bid stands before the deadline, or it is void at close.")
     submitted_at = fields.DateTime("Submitted At", readonly=True,
         help="When the bid was submitted, to the second; it must be before "
         "the deadline.")
@@ -183,10 +188,20 @@ class Bid(
                 })
         cls._order = [('submitted_at', 'ASC NULLS LAST'), ('id', 'ASC')]
         add_workflow(cls, BID_TRANSITIONS, BID_BUTTONS)
+        cls._buttons['reconfirm'] = {
+            'invisible': (Eval('state') != 'submitted')
+            | ~Eval('needs_reconfirmation'),
+            'icon': 'tryton-ok',
+            'depends': ['state', 'needs_reconfirmation'],
+            }
 
     @classmethod
     def default_state(cls):
         return 'draft'
+
+    @classmethod
+    def default_needs_reconfirmation(cls):
+        return False
 
     @classmethod
     def default_provider(cls):
@@ -363,7 +378,8 @@ class Bid(
     @classmethod
     def _workflow_fields(cls):
         "The fields the workflow and the evaluation write themselves"
-        return {'state', 'submitted_at', 'ranking'} | set(RANKING_FIELDS)
+        return {'state', 'submitted_at', 'ranking', 'needs_reconfirmation'
+            } | set(RANKING_FIELDS)
 
     @classmethod
     def get_ranking(cls, bids, name):
@@ -438,7 +454,7 @@ class Bid(
     def copy(cls, bids, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('state', cls.default_state())
-        for name in ['submitted_at'] + RANKING_FIELDS:
+        for name in ['submitted_at', 'needs_reconfirmation'] + RANKING_FIELDS:
             default.setdefault(name)
         return super().copy(bids, default=default)
 
@@ -516,8 +532,29 @@ class Bid(
     @classmethod
     @Workflow.transition('void')
     def void(cls, bids):
-        "Void the bids still in draft when their tender closes"
+        """Void the bids still in draft when their tender closes, and the
+        submitted bids not confirmed again after an amendment"""
         pass
+
+    @classmethod
+    def ask_reconfirmation(cls, bids):
+        "Ask the bidders of the submitted bids to confirm them again"
+        if bids:
+            cls.write(bids, {'needs_reconfirmation': True})
+
+    @classmethod
+    @ModelView.button
+    def reconfirm(cls, bids):
+        "The bidder confirms the bid stands after the tender was amended"
+        for bid in bids:
+            failures = bid.open_failures()
+            check_gate(BidSubmissionError, 'msg_bid_reconfirm_gate', [
+                    check('msg_bid_label_open', failures)],
+                bid=bid.rec_name)
+        bids = [b for b in bids
+            if b.state == 'submitted' and b.needs_reconfirmation]
+        if bids:
+            cls.write(bids, {'needs_reconfirmation': False})
 
     @classmethod
     @Workflow.transition('awarded')

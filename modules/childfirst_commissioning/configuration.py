@@ -22,6 +22,7 @@ _RANGES = [
     ('document_size_max', 1, 500),
     ('notification_closing_days', 1, 60),
     ('notification_due_days', 1, 60),
+    ('amendment_minimum_days', 0, 60),
     ]
 # The documents commissioning records take by default: the files of
 # public-sector documents
@@ -84,6 +85,11 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
         help="The extensions of the files users may attach to "
         "commissioning records, separated by commas, such as "
         "\"pdf, docx, odt\".")
+    amendment_minimum_days = fields.Integer(
+        "Minimum Time after an Amendment (days)", required=True,
+        help="The least time, in days, an amendment that moves the deadline "
+        "or changes what bidders answer leaves them before the tender "
+        "closes.")
     # Notifications
     notification_email = fields.Boolean(
         "Send E-mails",
@@ -139,6 +145,10 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_return_due_days(cls):
         return 20
+
+    @classmethod
+    def default_amendment_minimum_days(cls):
+        return 5
 
     @classmethod
     def default_document_size_max(cls):

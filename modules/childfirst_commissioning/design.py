@@ -127,7 +127,15 @@ def budget_date_failures(tender):
     if (tender.contract_start and tender.contract_end
             and tender.contract_start >= tender.contract_end):
         failures.append(message('msg_check_start_end'))
+    if questions_after_deadline(tender):
+        failures.append(message('msg_check_questions_deadline'))
     return failures
+
+
+def questions_after_deadline(tender):
+    "Whether the questions deadline is not before the submission deadline"
+    return bool(tender.questions_deadline and tender.submission_deadline
+        and tender.questions_deadline >= tender.submission_deadline)
 
 
 def budget_date_error(tender):
@@ -142,6 +150,8 @@ def budget_date_error(tender):
         return 'msg_tender_deadline_start'
     elif start and end and start >= end:
         return 'msg_tender_start_end'
+    elif questions_after_deadline(tender):
+        return 'msg_tender_questions_deadline'
 
 
 def weights(tenders, names):

@@ -124,3 +124,11 @@ class EvaluationIncompleteError(GateError):
 
 class OcdsError(UserError):
     "An open contracting export does not validate or has nothing public."
+
+
+class QuestionError(GateError):
+    "A clarification question asked, answered or published out of turn."
+
+
+class AmendmentError(GateError):
+    "An amendment applied out of turn or without its sign-off."

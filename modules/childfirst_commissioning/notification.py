@@ -39,6 +39,8 @@ EVENTS = [
     ('return_overdue', "Return Overdue"),
     ('return_sent_back', "Return Sent Back"),
     ('payment_approved', "Payment Approved"),
+    ('answers_published', "Clarification Answers Published"),
+    ('tender_amended', "Tender Amended"),
     ]
 # The events the scheduled task sends, once per record, user and date
 REMINDERS = {'tender_closing', 'return_due', 'return_overdue'}
@@ -96,7 +98,8 @@ class Notification(AccessMixin, ModelSQL, ModelView):
         return [
             'commissioning.tender', 'commissioning.bid',
             'commissioning.contract', 'commissioning.contract.payment',
-            'commissioning.monitoring.return']
+            'commissioning.monitoring.return',
+            'commissioning.tender.amendment']
 
     @classmethod
     def send_reminders(cls):
@@ -223,6 +226,32 @@ def payment_approved(payments):
                     'amount': _money(p.amount, p.contract.currency),
                     })
           for p in payments for u in users[p.contract.provider.id]])
+
+
+def answers_published(questions):
+    """Tell the registered providers that answers to clarification
+    questions on the tenders were published, without saying who asked"""
+    tenders = {q.tender for q in questions}
+    users = registered_providers({t.company for t in tenders})
+    send([Notice('answers_published', t, u, {
+                    'tender': t.rec_name,
+                    'count': len([q for q in questions if q.tender == t]),
+                    })
+          for t in tenders for u in users.get(t.company.id, [])])
+
+
+def tender_amended(amendments, bids):
+    """Tell the users of the organisations that bid that the tenders were
+    amended, asking those whose bids are submitted to confirm them again"""
+    users = party_users([b.provider for b in bids])
+    by_tender = {a.tender: a for a in amendments}
+    send([Notice('tender_amended', b.tender, u, {
+                    'tender': b.tender.rec_name,
+                    'reason': (by_tender[b.tender].reason or '').strip(),
+                    'deadline': _datetime(b.tender.submission_deadline),
+                    })
+          for b in bids if b.tender in by_tender
+          for u in users[b.provider.id]])
 
 
 # The reminders of the scheduled task

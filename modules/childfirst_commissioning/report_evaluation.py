@@ -63,6 +63,7 @@ class TenderEvaluationReport(CommissioningReport):
                     cls.format_date(tender.standstill_end, lang)),
                 ])
         story += cls.criteria_section(tender, lang)
+        story += cls.questions_section(tender, lang)
         story += cls.evaluators_section(tender)
         story += cls.pass_fail_section(tender, bids, lang)
         story += cls.scores_section(tender, bids, responses, lang)
@@ -145,6 +146,28 @@ class TenderEvaluationReport(CommissioningReport):
                             signoff.decided_at, lang),
                         comment=signoff.comment or '')))
         result.append(facts(pairs))
+        return result
+
+    @classmethod
+    def questions_section(cls, tender, lang):
+        """The clarification questions and their answers, as providers read
+        them: without who asked"""
+        Question = Pool().get('commissioning.tender.question')
+        states = selection(Question, 'state')
+        rows = [[
+                q.question, q.answer or DASH, states[q.state],
+                cls.format_datetime_short(q.published_at, lang)]
+            for q in tender.questions]
+        result = [
+            message('questions', 'heading'),
+            message('questions_note', 'note'),
+            ]
+        if not rows:
+            result.append(message('no_questions'))
+            return result
+        result.append(table(
+                [labels('question', 'answer', 'state', 'published_at')],
+                rows, [60 * mm, 70 * mm, 20 * mm, WIDTH - 150 * mm]))
         return result
 
     @classmethod

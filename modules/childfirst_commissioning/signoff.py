@@ -16,6 +16,7 @@ GATES = [
     ('award', "Award"),
     ('contract_activation', "Contract Activation"),
     ('payment_release', "Payment Release"),
+    ('amendment', "Tender Amendment"),
     ]
 
 
@@ -64,7 +65,8 @@ class Signoff(InputMixin, AccessMixin, ModelSQL, ModelView):
     def _get_origins(cls):
         return [
             'commissioning.tender', 'commissioning.contract',
-            'commissioning.contract.payment']
+            'commissioning.contract.payment',
+            'commissioning.tender.amendment']
 
     @classmethod
     def check_modification(cls, mode, signoffs, values=None, external=False):

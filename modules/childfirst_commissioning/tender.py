@@ -18,8 +18,8 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import (
-    award, contract, design, evaluation, notification, ocds, ranking,
-    report_assessment)
+    amendment, award, contract, design, evaluation, notification, ocds,
+    ranking, report_assessment)
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
 from .common import CompanyCurrencyMixin, add_workflow
@@ -113,6 +113,20 @@ class Tender(
         "Submission Deadline", states=_states,
         help="The date and time after which no bid can be submitted. The "
         "tender closes then, by itself or when an officer closes it.")
+    questions_deadline = fields.DateTime(
+        "Questions Deadline", states=_states,
+        help="Providers may ask clarification questions until then, before "
+        "the submission deadline; left empty, until the submission "
+        "deadline.")
+    questions = fields.One2Many(
+        'commissioning.tender.question', 'tender',
+        "Clarification Questions", readonly=True,
+        help="Providers see the published questions and answers, and their "
+        "own; never who asked.")
+    amendments = fields.One2Many(
+        'commissioning.tender.amendment', 'tender', "Amendments",
+        readonly=True,
+        help="The changes made to the tender after it was published.")
     contract_start = fields.Date("Contract Start", states=_states,
         help="When the service is to begin: after the deadline, the "
         "evaluation and the standstill.")
@@ -378,6 +392,8 @@ class Tender(
     @classmethod
     def check_writable(cls, tenders, names, external):
         "Raise when the fields names of the tenders may not change"
+        if amendment.applying():
+            names = names - amendment.TENDER_FIELDS
         for tender in tenders:
             if names - WORKFLOW_FIELDS - WRITABLE_AFTER_DRAFT and (
                     tender.state != 'draft'):
@@ -394,7 +410,7 @@ class Tender(
                     tender=self.rec_name, state=self.state_string))
 
     def check_criteria_editable(self):
-        if self.state != 'draft':
+        if self.state != 'draft' and not amendment.applying():
             raise LockedError(message('msg_tender_criteria_locked',
                     tender=self.rec_name, state=self.state_string))
 
@@ -408,6 +424,8 @@ class Tender(
             default.setdefault(name, [] if multiple else None)
         default.setdefault('signoffs')
         default.setdefault('bids')
+        default.setdefault('questions')
+        default.setdefault('amendments')
         return super().copy(tenders, default=default)
 
     @classmethod
@@ -541,7 +559,11 @@ class Tender(
             tenders=", ".join(t.rec_name for t in tenders))
         Bid.void(Bid.search([
                     ('tender', 'in', [t.id for t in tenders]),
-                    ('state', '=', 'draft'),
+                    ['OR',
+                        ('state', '=', 'draft'),
+                        [('state', '=', 'submitted'),
+                            ('needs_reconfirmation', '=', True)],
+                        ],
                     ]))
         cls.write(tenders, {'closed_at': dt.datetime.now()})
 
