@@ -120,3 +120,11 @@ class RelationError(InputError):
 
 class EvaluationIncompleteError(GateError):
     "A report was asked for before the evaluation of its tender completed."
+
+
+class PerformanceNoticeError(GateError):
+    "A contract performance notice cannot be gathered or published."
+
+
+class GivingError(UserError):
+    "A 360Giving data package does not validate against the standard."
