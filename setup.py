@@ -69,6 +69,7 @@ setup(
         'python-dateutil',
         'python-sql>=1.5',
         'reportlab>=4.0',
+        'jsonschema>=4.18',
         ],
     extras_require={
         'PostgreSQL': [
@@ -87,6 +88,9 @@ setup(
             'pytest>=8',
             'hypothesis>=6',
             'pypdf>=4',
+            # The 360Giving tests check the exports with jsonschema's own
+            # date-time format
+            'rfc3339-validator',
             'selenium>=4.10',
             'gunicorn>=22',
             'docutils',

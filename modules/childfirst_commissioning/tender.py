@@ -13,11 +13,12 @@ from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
+from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import (
-    award, contract, design, evaluation, notification, ranking,
+    award, contract, design, evaluation, giving, notification, ranking,
     report_assessment)
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
@@ -231,6 +232,13 @@ class Tender(
             ('id', 'DESC'),
             ]
         add_workflow(cls, TRANSITIONS, BUTTONS)
+        cls.__rpc__['giving_package'] = RPC(readonly=True, instantiate=0)
+
+    @classmethod
+    def giving_package(cls, tenders, start=None, end=None):
+        """Return the 360Giving data package (JSON-ready) of the awarded
+        grants of tenders whose award date is from start to end"""
+        return giving.package(tenders, start=start, end=end)
 
     @classmethod
     def default_state(cls):
