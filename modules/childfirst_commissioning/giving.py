@@ -217,7 +217,7 @@ def organisation(party, prefix):
             if scheme in NUMBERS:
                 result.setdefault(NUMBERS[scheme], number)
     result.setdefault('id', '%s-ORG-%s' % (prefix, party.code or party.id))
-    address = party.address_get()
+    address = postal_address(party)
     if address:
         if address.postal_code:
             result['postalCode'] = address.postal_code
@@ -228,9 +228,18 @@ def organisation(party, prefix):
     return result
 
 
+def postal_address(party):
+    """Return the first address of party that says where it is, None
+    without one (a new party has an empty address)"""
+    for address in party.addresses:
+        if address.city or address.postal_code or address.subdivision:
+            return address
+    return None
+
+
 def place(party):
     "Return the 360Giving location of party's address, None if unknown"
-    address = party.address_get()
+    address = postal_address(party)
     if not address or not (address.city or address.subdivision):
         return None
     name = address.subdivision.name if address.subdivision else address.city
