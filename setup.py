@@ -72,7 +72,7 @@ setup(
         'python-dateutil',
         'python-sql>=1.5',
         'reportlab>=4.0',
-        # The validation of the open contracting data (OCDS) exports
+        # The validation of the open data exports (OCDS, 360Giving)
         'jsonschema>=4.18',
         ],
     extras_require={
@@ -94,6 +94,9 @@ setup(
             'hypothesis>=6',
             'pypdf>=4',
             'pypdfium2>=4',
+            # The 360Giving tests check the exports with jsonschema's own
+            # date-time format
+            'rfc3339-validator',
             'selenium>=4.10',
             'gunicorn>=22',
             'docutils',

@@ -105,6 +105,11 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
     notification_due_days = fields.Integer(
         "Return Reminder (days)", required=True,
         help="Days before a return is due that the provider is reminded.")
+    # Publication
+    giving_prefix = fields.Char(
+        "360Giving Prefix", required=True,
+        help="The prefix 360Giving registered for the organisation: it "
+        "starts the identifiers of its grants in the 360Giving data.")
 
     # Publication
     ocid_prefix = fields.Char(
@@ -183,6 +188,10 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
         return 'ocds-childfirst'
 
     @classmethod
+    def default_giving_prefix(cls):
+        return '360G-childfirst'
+
+    @classmethod
     def validate_fields(cls, records, field_names):
         super().validate_fields(records, field_names)
         for name, lowest, highest in _RANGES:
@@ -199,6 +208,14 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
             cls.check_document_types(records)
         if not field_names or 'ocid_prefix' in field_names:
             cls.check_ocid_prefix(records)
+        if not field_names or 'giving_prefix' in field_names:
+            for record in records:
+                if not re.fullmatch(
+                        r'360G-[A-Za-z0-9_.-]+', record.giving_prefix or ''):
+                    raise ConfigurationValidationError(gettext(
+                            'childfirst_commissioning'
+                            '.msg_configuration_giving_prefix',
+                            prefix=record.giving_prefix))
 
     @classmethod
     def check_ocid_prefix(cls, records):

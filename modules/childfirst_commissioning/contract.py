@@ -174,6 +174,17 @@ class Contract(
         fields.Text("Activation Checklist"), 'get_activation_checklist')
     overdue_returns = fields.Function(
         fields.Integer("Overdue Returns"), 'get_overdue_returns')
+    performance_notices = fields.One2Many(
+        'commissioning.contract.performance_notice', 'contract',
+        "Performance Notices", readonly=True,
+        help="The contract performance notices (UK9): one at least every "
+        "12 months while the contract is active.")
+    performance_notice_due = fields.Function(
+        fields.Boolean("Performance Notice Due",
+            help="Twelve months have passed since the contract started or "
+            "since the end of its last published performance notice."),
+        'get_performance_notice_due',
+        searcher='search_performance_notice_due')
     state = fields.Selection([
             ('draft', "Draft"),
             ('active', "Active"),
@@ -366,6 +377,19 @@ class Contract(
         of the contracts, validated; for officers and administrators"""
         ocds.check_export(cls, contracts)
         return ocds.contract_package(contracts)
+
+    @classmethod
+    def get_performance_notice_due(cls, contracts, name):
+        pool = Pool()
+        Notice = pool.get('commissioning.contract.performance_notice')
+        today = pool.get('ir.date').today()
+        return {i: bool(due and due <= today)
+            for i, due in Notice.due_dates(contracts).items()}
+
+    @classmethod
+    def search_performance_notice_due(cls, name, clause):
+        Notice = Pool().get('commissioning.contract.performance_notice')
+        return Notice.search_due(clause)
 
     @classmethod
     @ModelView.button

@@ -132,3 +132,11 @@ class QuestionError(GateError):
 
 class AmendmentError(GateError):
     "An amendment applied out of turn or without its sign-off."
+
+
+class PerformanceNoticeError(GateError):
+    "A contract performance notice cannot be gathered or published."
+
+
+class GivingError(UserError):
+    "A 360Giving data package does not validate against the standard."

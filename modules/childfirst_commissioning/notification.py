@@ -41,9 +41,12 @@ EVENTS = [
     ('payment_approved', "Payment Approved"),
     ('answers_published', "Clarification Answers Published"),
     ('tender_amended', "Tender Amended"),
+    ('performance_notice_due', "Contract Performance Notice Due"),
     ]
 # The events the scheduled task sends, once per record, user and date
-REMINDERS = {'tender_closing', 'return_due', 'return_overdue'}
+REMINDERS = {
+    'tender_closing', 'return_due', 'return_overdue',
+    'performance_notice_due'}
 
 # A notice to send: the event, the record it is about, the user told, the
 # values of its message (a value may be a function of the user's ir.lang)
@@ -104,8 +107,10 @@ class Notification(AccessMixin, ModelSQL, ModelView):
     @classmethod
     def send_reminders(cls):
         """Send the reminders that are due and were not sent: tenders
-        closing soon, returns due soon and overdue returns"""
-        send(unsent(closing_notices() + return_notices()))
+        closing soon, returns due soon and overdue returns, contract
+        performance notices due"""
+        send(unsent(closing_notices() + return_notices()
+                + performance_notice_notices()))
 
 
 # Who is told
@@ -302,6 +307,27 @@ def return_notices():
                         'due': _date(r.period.due_date),
                         }, r.period.due_date)
             for r in returns for u in users[r.contract.provider.id]]
+
+
+def performance_notice_notices():
+    """Return the notices to the officers of the contract's company of the
+    active contracts whose performance notice is due, once per due date"""
+    pool = Pool()
+    Contract = pool.get('commissioning.contract')
+    PerformanceNotice = pool.get(
+        'commissioning.contract.performance_notice')
+    with without_check_access():
+        contracts = Contract.search([
+                ('performance_notice_due', '=', True),
+                ], order=[('id', 'ASC')])
+        due = PerformanceNotice.due_dates(contracts)
+        users = company_users(
+            'group_commissioning', {c.company for c in contracts})
+        return [Notice('performance_notice_due', c, u, {
+                        'contract': c.rec_name,
+                        'due': _date(due[c.id]),
+                        }, due[c.id])
+            for c in contracts for u in users.get(c.company.id, [])]
 
 
 def unsent(notices):

@@ -18,8 +18,8 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import (
-    amendment, award, contract, design, evaluation, notification, ocds,
-    ranking, report_assessment)
+    amendment, award, contract, design, evaluation, giving, notification,
+    ocds, ranking, report_assessment)
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
 from .common import CompanyCurrencyMixin, add_workflow
@@ -265,6 +265,13 @@ class Tender(
             ]
         add_workflow(cls, TRANSITIONS, BUTTONS)
         cls.__rpc__['ocds_release_package'] = RPC(readonly=True, instantiate=0)
+        cls.__rpc__['giving_package'] = RPC(readonly=True, instantiate=0)
+
+    @classmethod
+    def giving_package(cls, tenders, start=None, end=None):
+        """Return the 360Giving data package (JSON-ready) of the awarded
+        grants of tenders whose award date is from start to end"""
+        return giving.package(tenders, start=start, end=end)
 
     @classmethod
     def default_state(cls):

@@ -33,6 +33,7 @@ KINDS = [
     ('bid', "Bid"),
     ('return', "Monitoring Return"),
     ('payment', "Payment"),
+    ('performance_notice', "Performance Notice"),
     ]
 ACTIONS = [
     ('request_approval', "Complete the design and request approval"),
@@ -53,6 +54,7 @@ ACTIONS = [
     ('submit_bid', "Complete and submit the bid"),
     ('submit_return', "Complete and submit the return"),
     ('revise_return', "Revise the return sent back and submit it again"),
+    ('performance_notice', "Publish the contract performance notice"),
     ]
 # What an officer does next with a tender in each state
 TENDER_ACTIONS = [
@@ -250,6 +252,9 @@ class Work(AccessMixin, ModelSQL, ModelView):
                     ('submitted_by', '!=', uid)],
                 ], 'review_return')
         parts += cls._payments_to_request(11)
+        parts += cls._part(20, 'commissioning.contract', [
+                ('performance_notice_due', '=', True),
+                ], 'performance_notice', 'performance_notice')
         return parts
 
     @classmethod

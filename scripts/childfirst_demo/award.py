@@ -32,6 +32,15 @@ def award(session, tender):
     Tender(tender.id).click('approve_award')
 
 
+def date_grant(session, tender):
+    """Move the closing of the awarded grant round back to its deadline,
+    the day before its award"""
+    Tender = session.model('commissioning.tender', 'officer')
+    tender = Tender(tender.id)
+    session.move_tender_dates(tender.id,
+        closed_at=tender.submission_deadline + dt.timedelta(minutes=5))
+
+
 def create_contract(session, values):
     """Return the active contract of the awarded tender of values, brought
     into the system a year after the service began, or None when the

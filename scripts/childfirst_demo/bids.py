@@ -48,6 +48,22 @@ EVALUATED = [
             'provider2': (Decimal('170000'), 3, None),
             },
         },
+    {
+        # A grant round awarded this month: the 360Giving data holds it
+        'name': "Youth Club Small Grants 2026",
+        'description': (
+            "Small grants for youth clubs that children run with their "
+            "youth workers: equipment, trips and sessions the club's "
+            "members choose."),
+        'budget': Decimal('60000'),
+        'kind': 'grant',
+        'years': 1,
+        'until': 'awarded',
+        'bids': {
+            'provider': (Decimal('48000'), 4, 4),
+            'provider3': (Decimal('45000'), 3, 3),
+            },
+        },
     ]
 
 

@@ -18,6 +18,7 @@ def build(database, config_files, passwords):
             contract = award.create_contract(session, values)
             if contract:
                 monitoring.monitor(session, contract)
+                monitoring.publish_notice(session, contract)
 
 
 def evaluated_tender(session, values):
@@ -31,3 +32,5 @@ def evaluated_tender(session, values):
     if values['until'] == 'evaluation':
         return
     award.award(session, tender)
+    if values['kind'] == 'grant':
+        award.date_grant(session, tender)

@@ -376,6 +376,11 @@ def test_return_reminders(people):
     before = len(queued())
     Notification.send_reminders()
     mails = queued()[before:]
+    # The officer is told the contract's performance notice is due
+    notice = [m for m in mails if m[0] == 'Officer <officer@council.example>']
+    assert [m[1] for m in notice] == [
+        "Contract performance notice due: %s" % contract.rec_name]
+    mails = [m for m in mails if m not in notice]
     assert {m[0] for m in mails} == {'North <bids@northside.example>'}
     due = returns[-1]
     subjects = [m[1] for m in mails]
@@ -389,7 +394,7 @@ def test_return_reminders(people):
     assert not client_notifications(people.river)
 
     Notification.send_reminders()
-    assert len(queued()) == before + len(mails)
+    assert len(queued()) == before + len(mails) + len(notice)
 
 
 def test_return_reminder_disabled(people):
@@ -668,6 +673,9 @@ def test_committed_monitoring(committing, smtp):
 
     run(send_reminders, user=0)
     mails = received(smtp)
+    # The officer is told the contract's performance notice is due
+    assert mails.pop('officer@council.example') == [
+        "Contract performance notice due: %s" % contract]
     assert list(mails) == ['bids@northside.example']
     assert all(s.startswith("Monitoring return overdue: %s (" % contract)
         for s in mails['bids@northside.example'])
