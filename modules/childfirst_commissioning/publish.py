@@ -8,8 +8,10 @@ written to a folder for a web server to publish.
         [--since YYYY-MM-DD]
 
 writes DIR/ocds/<ocid>.json, the release package of every public release of
-each tender (and of each contract without a tender), and
-DIR/ocds/records.json, the record package of them all. Each export of
+each tender (and of each contract without a tender),
+DIR/ocds/records.json, the record package of them all, and
+DIR/360giving/grants.json, the 360Giving data package of the awarded grant
+rounds (awarded since --since). Each export of
 EXPORTS is built and validated before anything is written: when one does
 not validate, the command says why and exits with status 1, writing
 nothing. With --since, only the tenders and contracts changed since that
@@ -34,9 +36,26 @@ def ocds_files(since=None):
     return files
 
 
+def giving_files(since=None):
+    """Return {path: data} of the 360Giving data package of the awarded
+    grant rounds (awarded since the date since), if there are any"""
+    from trytond.pool import Pool
+
+    from . import giving
+    Tender = Pool().get('commissioning.tender')
+    tenders = Tender.search([
+            ('kind', '=', 'grant'),
+            ('state', 'in', giving.AWARDED_STATES),
+            ])
+    if not giving.awarded_grants(tenders, start=since):
+        return {}
+    return {os.path.join('360giving', 'grants.json'):
+        Tender.giving_package(tenders, start=since)}
+
+
 # The exports the command writes: each a function of the date of --since
 # (or None) that returns {path under --out: JSON data}, validated
-EXPORTS = [ocds_files]
+EXPORTS = [ocds_files, giving_files]
 
 
 def exports(since=None):
@@ -89,8 +108,9 @@ def day(text):
 def parser():
     result = argparse.ArgumentParser(
         prog='trytond-childfirst-publish',
-        description="Write the open contracting data (OCDS 1.1 release "
-        "and record packages) of a Child First commissioning database.")
+        description="Write the open data (OCDS 1.1 release and record "
+        "packages, the 360Giving data package of the awarded grants) of a "
+        "Child First commissioning database.")
     result.add_argument('-c', '--config', dest='config', required=True,
         help="the trytond configuration file")
     result.add_argument('-d', '--database', dest='database', required=True,

@@ -302,3 +302,20 @@ def test_amount_is_decimal_free(grant):
         else:
             assert not isinstance(value, (Decimal, dt.date)), value
     walk(package)
+
+
+def test_publish_command(grant, tmp_path):
+    """The publishing command writes the 360Giving data package of the
+    awarded grants beside the OCDS files; with --since, only the grants
+    awarded since then, and no file when there are none"""
+    from trytond.modules.childfirst_commissioning import publish
+    out = tmp_path / 'site'
+    assert publish.publish(str(out), stdout=None, stderr=None) == 0
+    package = json.loads((out / '360giving' / 'grants.json').read_text())
+    assert schema_errors(package) == []
+    item, = package['grants']
+    assert item['id'] == '360G-childfirst-%s' % grant.tender.id
+    later = tmp_path / 'later'
+    assert publish.publish(str(later), dt.date.today() + dt.timedelta(1),
+        stdout=None, stderr=None) == 0
+    assert not (later / '360giving').exists()
