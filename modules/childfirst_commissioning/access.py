@@ -154,6 +154,17 @@ class AccessMixin:
             query=query)
 
     @classmethod
+    def read(cls, ids, fields_names):
+        # Tryton checks the field access of a dotted name as a whole
+        # ('moderated_by.login' is no field): its first field is checked
+        # here, so that a closed relation is not read through its fields
+        if _checked():
+            FieldAccess = Pool().get('ir.model.field.access')
+            FieldAccess.check(
+                cls.__name__, {_field_name(n) for n in fields_names}, 'read')
+        return super().read(ids, fields_names)
+
+    @classmethod
     def export_data(cls, records, fields_names, header=False):
         if not _checked():
             return super().export_data(records, fields_names, header=header)
@@ -173,19 +184,10 @@ class AccessMixin:
 class AnonymousMixin(AccessMixin):
     """Who created or last changed a record is told only to the users who
     may read its creator (field access on create_uid): the revisions of its
-    history do not name them to the others. Reads, searches and exports of
-    the closed fields are refused by their field access."""
+    history do not name them to the others. Reads (dotted names too, see
+    AccessMixin.read), searches and exports of the closed fields are
+    refused by their field access."""
     __slots__ = ()
-
-    @classmethod
-    def read(cls, ids, fields_names):
-        # Tryton checks the field access of a dotted name as a whole
-        # ('create_uid.login' is no field): its first field is checked here
-        if _checked():
-            FieldAccess = Pool().get('ir.model.field.access')
-            FieldAccess.check(
-                cls.__name__, {_field_name(n) for n in fields_names}, 'read')
-        return super().read(ids, fields_names)
 
     @classmethod
     def history_revisions(cls, ids):
@@ -212,6 +214,17 @@ class ResourceExportMixin:
     """Attachments and notes are exported only when they can be read, and
     through their resource reach only the records the user may read"""
     __slots__ = ()
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        # Tryton checks the field access of a dotted name as a whole
+        # ('moderated_by.login' is no field): its first field is checked
+        # here, so that a closed relation is not read through its fields
+        if _checked():
+            FieldAccess = Pool().get('ir.model.field.access')
+            FieldAccess.check(
+                cls.__name__, {_field_name(n) for n in fields_names}, 'read')
+        return super().read(ids, fields_names)
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):

@@ -126,6 +126,21 @@ def test_evaluation_report_audit(awarded):
         ) in recommendation
 
 
+def test_moderator_closed_to_evaluators(moderated):
+    """Evaluators and bidders read neither who moderated nor when, not even
+    through a dotted name; officers do"""
+    Response = Pool().get('commissioning.bid.response')
+    response = response_of(moderated.bids['B'], moderated.criteria[CF[0]])
+    specialist = moderated.users['specialist']
+    for names in [['moderated_by'], ['moderated_by.rec_name'],
+            ['moderated_by.login'], ['moderated_at']]:
+        with as_user(specialist), pytest.raises(AccessError):
+            Response.read([response.id], names)
+    with as_user(moderated.officer):
+        values, = Response.read([response.id], ['moderated_by.rec_name'])
+    assert values['moderated_by.']['rec_name'] == moderated.officer.rec_name
+
+
 def test_recommendation_reason_other_bid(moderated):
     "A bid other than the top-ranked one is recommended with its reason"
     Tender = Pool().get('commissioning.tender')
