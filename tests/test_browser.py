@@ -117,7 +117,8 @@ def work_counts(server, login):
             ('tender', "Tenders"), ('signoff', "Sign-offs"),
             ('conflict', "Conflicts"), ('score', "Scores"),
             ('open_tender', "Open Tenders"), ('bid', "Bids"),
-            ('return', "Returns"), ('payment', "Payments")]:
+            ('return', "Returns"), ('payment', "Payments"),
+            ('performance_notice', "Performance Notices")]:
         response = server.call(auth, 'model.commissioning.work.search_count',
             [('kind', '=', kind)], {})
         counts[name] = response['result']
@@ -228,7 +229,7 @@ def test_officer(browser_server, browser):
     text = wait_text(driver, DRAFT, APPROVED, IN_EVALUATION)
     assert "Complete the design and request approval" in text
     assert "Publish" in text
-    assert_counts(driver, server, 'officer', Tenders=3)
+    assert_counts(driver, server, 'officer', Tenders=4)
     assert_clean(driver)
 
     open_link(driver, DRAFT)
@@ -251,7 +252,7 @@ def test_officer(browser_server, browser):
     assert_clean(driver)
     back_to_work(driver)
     assert APPROVED not in active_tab(driver).text
-    assert_counts(driver, server, 'officer', Tenders=2)
+    assert_counts(driver, server, 'officer', Tenders=3)
 
 
 def test_finance(browser_server, browser):

@@ -173,7 +173,8 @@ def test_demo_dates_agree(server):
         steps = [s for s in steps if s]
         assert steps == sorted(steps), name
         if tender['award_date']:
-            assert steps[-1].date() < rpc_date(tender['award_date']), name
+            assert closed.date() < rpc_date(tender['award_date']), name
+            assert steps[-1].date() <= rpc_date(tender['award_date']), name
             assert rpc_date(tender['standstill_end']) < rpc_date(
                 tender['contract_start']), name
         if tender['contract.']:
@@ -319,7 +320,9 @@ def sao_login(driver, server, login):
 
 
 def open_menu(driver, *path):
-    """Open the menu entry at path, expanding the entries above it"""
+    """Open the menu entry at path, expanding the entries above it, and
+    wait until its tab is in front"""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
@@ -334,8 +337,20 @@ def open_menu(driver, *path):
         if not [e for e in driver.find_elements(By.XPATH, entry(child))
                 if e.is_displayed()]:
             row.find_element(By.CSS_SELECTOR, '.expander').click()
-    wait.until(EC.element_to_be_clickable(
-            (By.XPATH, entry(path[-1])))).click()
+    # The tab of the entry opens in front; a click that lands while the
+    # client is still busy drawing the menu is given again
+    opened = ("//ul[@id='tablist']//li[contains(@class, 'active')]"
+        "//a[contains(normalize-space(.), '%s')]" % path[-1])
+    for attempt in range(3):
+        wait.until(EC.element_to_be_clickable(
+                (By.XPATH, entry(path[-1])))).click()
+        try:
+            WebDriverWait(driver, 30).until(
+                EC.visibility_of_element_located((By.XPATH, opened)))
+            return
+        except TimeoutException:
+            if attempt == 2:
+                raise
 
 
 def tab_text(driver, *texts):
