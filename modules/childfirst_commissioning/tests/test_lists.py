@@ -89,3 +89,24 @@ def test_lists_read_rows_together(
         assert more_queries <= queries + SLACK, (
             "The list of %s takes %s queries for %s rows against %s for %s"
             % (name, more_queries, more_rows, queries, rows))
+
+
+def test_list_columns_the_web_client_draws(transaction):
+    """Every column of the module's lists is one the web client can draw:
+    sao has no list column for a date and time, so such a field is shown
+    with the date (or the time) widget"""
+    from lxml import etree
+    pool = Pool()
+    View = pool.get('ir.ui.view')
+    failures = []
+    for view in View.search([
+                ('module', '=', 'childfirst_commissioning'),
+                ('type', '=', 'tree'),
+                ]):
+        Model = pool.get(view.model)
+        for node in etree.fromstring(view.arch).iter('field'):
+            field = Model._fields.get(node.get('name'))
+            if (field is not None and field._type == 'datetime'
+                    and node.get('widget') not in {'date', 'time'}):
+                failures.append('%s: %s' % (view.name, node.get('name')))
+    assert not failures
