@@ -130,7 +130,22 @@ def _with_rule(domain, rule):
     return [domain, rule] if rule else domain
 
 
-class AccessMixin:
+class DottedReadMixin:
+    """Tryton checks the field access of a dotted name as a whole
+    ('moderated_by.login' is no field): its first field is checked here,
+    so that a closed relation is not read through its fields"""
+    __slots__ = ()
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        if _checked():
+            FieldAccess = Pool().get('ir.model.field.access')
+            FieldAccess.check(
+                cls.__name__, {_field_name(n) for n in fields_names}, 'read')
+        return super().read(ids, fields_names)
+
+
+class AccessMixin(DottedReadMixin):
     """Searches, exports and revisions give no more than reads: the record
     rules are tested in SQL for every record reached"""
     __slots__ = ()
@@ -152,17 +167,6 @@ class AccessMixin:
         return super().search(
             domain, offset=offset, limit=limit, order=order, count=count,
             query=query)
-
-    @classmethod
-    def read(cls, ids, fields_names):
-        # Tryton checks the field access of a dotted name as a whole
-        # ('moderated_by.login' is no field): its first field is checked
-        # here, so that a closed relation is not read through its fields
-        if _checked():
-            FieldAccess = Pool().get('ir.model.field.access')
-            FieldAccess.check(
-                cls.__name__, {_field_name(n) for n in fields_names}, 'read')
-        return super().read(ids, fields_names)
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):
@@ -210,21 +214,10 @@ def _checked():
     return bool(transaction.user and transaction.check_access)
 
 
-class ResourceExportMixin:
+class ResourceExportMixin(DottedReadMixin):
     """Attachments and notes are exported only when they can be read, and
     through their resource reach only the records the user may read"""
     __slots__ = ()
-
-    @classmethod
-    def read(cls, ids, fields_names):
-        # Tryton checks the field access of a dotted name as a whole
-        # ('moderated_by.login' is no field): its first field is checked
-        # here, so that a closed relation is not read through its fields
-        if _checked():
-            FieldAccess = Pool().get('ir.model.field.access')
-            FieldAccess.check(
-                cls.__name__, {_field_name(n) for n in fields_names}, 'read')
-        return super().read(ids, fields_names)
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):

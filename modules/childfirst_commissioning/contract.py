@@ -99,6 +99,15 @@ CONTRACT_BUTTONS = [
     ]
 
 
+def rating_visual(name):
+    """Return the visual of the list column of the rating field name:
+    good in green, approaching in the default colour, requires
+    improvement in amber and inadequate in red"""
+    return If(Eval(name) == 'good', 'success',
+        If(Eval(name) == 'inadequate', 'danger',
+            If(Eval(name) == 'requires_improvement', 'warning', '')))
+
+
 class Contract(
         InputMixin, AccessMixin, CompanyCurrencyMixin, Workflow, ModelSQL,
         ModelView):
@@ -490,10 +499,7 @@ class ContractKpi(AccessMixin, KpiMixin, ModelSQL, ModelView):
     def view_attributes(cls):
         return super().view_attributes() + [
             ('/tree/field[@name="latest_rating"]', 'visual',
-                If(Eval('latest_rating') == 'good', 'success',
-                    If(Eval('latest_rating') == 'inadequate', 'danger',
-                        If(Eval('latest_rating') == 'requires_improvement',
-                            'warning', '')))),
+                rating_visual('latest_rating')),
             ]
 
     @classmethod

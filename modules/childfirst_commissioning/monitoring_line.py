@@ -9,11 +9,11 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
-from trytond.pyson import Eval, If
+from trytond.pyson import Eval
 
 from .access import AccessMixin
 from .common import number
-from .contract import RATINGS, rate
+from .contract import RATINGS, rate, rating_visual
 from .exceptions import RelationError, ReturnValidationError
 from .validation import InputMixin, check_fixed
 
@@ -109,10 +109,7 @@ class ReturnLine(InputMixin, AccessMixin, ModelSQL, ModelView):
     def view_attributes(cls):
         return super().view_attributes() + [
             ('/tree/field[@name="rating"]', 'visual',
-                If(Eval('rating') == 'good', 'success',
-                    If(Eval('rating') == 'inadequate', 'danger',
-                        If(Eval('rating') == 'requires_improvement',
-                            'warning', '')))),
+                rating_visual('rating')),
             ]
 
     def compute_fields(self, field_names=None):

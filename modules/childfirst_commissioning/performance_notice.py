@@ -27,7 +27,7 @@ from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .access import AccessMixin
 from .common import add_workflow
-from .contract import RATINGS
+from .contract import RATINGS, rating_visual
 from .exceptions import LockedError, PerformanceNoticeError
 from .gate import check, check_gate, date_text, message
 from .validation import InputMixin
@@ -436,10 +436,7 @@ class PerformanceNoticeLine(InputMixin, AccessMixin, ModelSQL, ModelView):
     def view_attributes(cls):
         return super().view_attributes() + [
             ('/tree/field[@name="rating"]', 'visual',
-                If(Eval('rating') == 'good', 'success',
-                    If(Eval('rating') == 'inadequate', 'danger',
-                        If(Eval('rating') == 'requires_improvement',
-                            'warning', '')))),
+                rating_visual('rating')),
             ]
 
     @classmethod

@@ -71,7 +71,7 @@ class TenderEvaluationReport(CommissioningReport):
         story += cls.moderation_section(tender, bids, lang)
         story += cls.bids_section(tender, bids, lang)
         story += cls.ranking_section(bids, lang)
-        story += cls.recommendation_section(tender, bids, lang)
+        story += cls.recommendation_section(tender, lang)
         story += cls.signoffs_section(tender, lang)
         return story
 
@@ -90,7 +90,7 @@ class TenderEvaluationReport(CommissioningReport):
         Response = Pool().get('commissioning.bid.response')
         assessments = selection(Response, 'assessment')
         criteria = [c for c in tender.criteria if c.method == 'pass_fail']
-        rows, style = [], []
+        rows = []
         for bid in bids:
             for response in bid.responses:
                 if response.criterion not in criteria:
@@ -108,12 +108,11 @@ class TenderEvaluationReport(CommissioningReport):
             return result + [message('no_pass_fail')]
         result.append(table(
                 [labels('criterion', 'bid', 'assessment', 'assessed_by')],
-                rows, [52 * mm, 40 * mm, 24 * mm, WIDTH - 116 * mm],
-                style=style))
+                rows, [52 * mm, 40 * mm, 24 * mm, WIDTH - 116 * mm]))
         return result
 
     @classmethod
-    def recommendation_section(cls, tender, bids, lang):
+    def recommendation_section(cls, tender, lang):
         "The bid recommended, by whom, why, and finance's decision on it"
         pool = Pool()
         Signoff = pool.get('commissioning.signoff')
@@ -122,11 +121,9 @@ class TenderEvaluationReport(CommissioningReport):
         winner = tender.winning_bid
         if not winner:
             return result + [message('no_recommendation')]
-        top = next((b for b in bids if b.rank == 1), None)
-        if top == winner:
-            reason = tender.award_reason or label('recommended_top')
-        else:
-            reason = tender.award_reason
+        reason = tender.award_reason
+        if not reason and winner.rank == 1:
+            reason = label('recommended_top')
         pairs = [
             (label('recommended_bid'), label('recommended_rank',
                     bid=winner.provider.rec_name,
