@@ -317,6 +317,9 @@ def serve(tmp, url, configs, database, env, **options):
                         % (url, log.read_text()))
                 time.sleep(0.2)
         server = Server(url, database, passwords, log, **options)
+        # What the project's commands need to reach the demo database
+        server.configs = configs
+        server.env = env
         server.copy = Server(url, database + COPY, passwords, log,
             **dict(options, sqlite_path=copy_path))
         yield server

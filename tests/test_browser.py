@@ -118,7 +118,8 @@ def work_counts(server, login):
             ('conflict', "Conflicts"), ('score', "Scores"),
             ('open_tender', "Open Tenders"), ('bid', "Bids"),
             ('return', "Returns"), ('payment', "Payments"),
-            ('performance_notice', "Performance Notices")]:
+            ('performance_notice', "Performance Notices"),
+            ('question', "Questions")]:
         response = server.call(auth, 'model.commissioning.work.search_count',
             [('kind', '=', kind)], {})
         counts[name] = response['result']
@@ -229,7 +230,7 @@ def test_officer(browser_server, browser):
     text = wait_text(driver, DRAFT, APPROVED, IN_EVALUATION)
     assert "Complete the design and request approval" in text
     assert "Publish" in text
-    assert_counts(driver, server, 'officer', Tenders=4)
+    assert_counts(driver, server, 'officer', Tenders=4, Questions=1)
     assert_clean(driver)
 
     open_link(driver, DRAFT)

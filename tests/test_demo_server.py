@@ -15,6 +15,7 @@ once), selenium (the test extra: pip install -e '.[test]') and Chromium with
 its driver (apt-get install chromium chromium-driver).
 """
 import io
+import json
 import os
 import re
 
@@ -613,3 +614,259 @@ def test_demo_reports(server):
         for k, v in reports.items()}
     assert pages == {'evaluation': 4, 'summary': 2, 'performance': 4,
         'performance_officer': 5}
+
+
+# The open contracting data and 360Giving of the demo
+
+PUBLISHED_TENDER = "Youth Diversion and Prevention Service 2026-2029"
+CONTRACTED_TENDER = "Trusted Adults for Children at Risk 2026-2028"
+GRANT_ROUND = "Youth Club Small Grants 2026"
+
+
+def by_step(package):
+    "Return {step: [release]} of the package, the step read in its id"
+    result = {}
+    for item in package['releases']:
+        step = item['id'][len(item['ocid']) + 1:].split('-')[0]
+        result.setdefault(step, []).append(item)
+    return result
+
+
+def read(server, auth, model, domain, fields, order=None):
+    response = server.call(auth, 'model.%s.search_read' % model, domain, 0,
+        None, order or [('id', 'ASC')], fields, {})
+    assert 'result' in response, response
+    return response['result']
+
+
+def moment(value, end=False):
+    "Return the OCDS date-time of a JSON-RPC date or datetime"
+    value = rpc_date(value)
+    if not hasattr(value, 'hour'):
+        return value.isoformat() + ('T23:59:59Z' if end else 'T00:00:00Z')
+    return value.isoformat() + 'Z'
+
+
+def number(value):
+    return float(value)
+
+
+def test_demo_open_contracting_data(server):
+    """The demo's tenders export over JSON-RPC, as an officer's script
+    would, as OCDS release packages that validate against the shipped
+    schemas, and each release says what the demo holds, field by field"""
+    from trytond.modules.childfirst_commissioning import ocds_schema
+    auth = server.session('officer')
+    tenders = {t['name']: t for t in read(server, auth,
+            'commissioning.tender', [('published_at', '!=', None)],
+            ['name', 'budget', 'currency.code', 'submission_deadline',
+                'questions_deadline', 'published_at', 'state'])}
+    assert set(tenders) >= {PUBLISHED_TENDER, CONTRACTED_TENDER, GRANT_ROUND}
+    packages = {}
+    for name, tender in tenders.items():
+        response = server.call(auth,
+            'model.commissioning.tender.ocds_release_package',
+            [tender['id']], {})
+        assert 'result' in response, (name, response)
+        package = packages[name] = response['result']
+        assert ocds_schema.errors(package) == [], name
+        assert {r['ocid'] for r in package['releases']} == {
+            'ocds-childfirst-%s' % tender['id']}, name
+        release = by_step(package)['tender'][0]
+        assert release['tender']['title'] == name
+        assert release['tender']['value'] == {
+            'amount': number(tender['budget']),
+            'currency': tender['currency.']['code']}
+
+    # The open tender: its amendment and the published answers
+    tender = tenders[PUBLISHED_TENDER]
+    steps = by_step(packages[PUBLISHED_TENDER])
+    assert list(steps) == ['tender', 'amendment', 'enquiries']
+    amendment, = read(server, auth, 'commissioning.tender.amendment',
+        [('tender', '=', tender['id'])],
+        ['reason', 'description', 'new_deadline', 'applied_at', 'state'])
+    assert amendment['state'] == 'applied'
+    release, = steps['amendment']
+    assert release['date'] == moment(amendment['applied_at'])
+    assert release['tender']['tenderPeriod'] == {
+        'startDate': moment(tender['published_at']),
+        'endDate': moment(amendment['new_deadline'])}
+    assert moment(tender['submission_deadline']) == moment(
+        amendment['new_deadline'])
+    change, = release['tender']['amendments']
+    assert (change['rationale'], change['description']) == (
+        amendment['reason'], amendment['description'])
+    assert [d['noticeType'] for d in release['tender']['documents']] == [
+        'UK4']
+    questions = read(server, auth, 'commissioning.tender.question',
+        [('tender', '=', tender['id'])],
+        ['question', 'answer', 'state', 'party.name', 'published_at'])
+    published = [q for q in questions if q['state'] == 'published']
+    unpublished = [q for q in questions if q['state'] != 'published']
+    assert published and unpublished
+    release, = steps['enquiries']
+    assert [(e['id'], e['description'], e['answer'], e['dateAnswered'])
+        for e in release['tender']['enquiries']] == [
+        (str(q['id']), q['question'], q['answer'],
+            moment(q['published_at'])) for q in published]
+    text = json.dumps(packages[PUBLISHED_TENDER])
+    for question in questions:
+        assert question['party.']['name'] not in text
+    for question in unpublished:
+        assert question['question'] not in text
+
+    # The contracted tender: award, contract, monitoring, the UK9 notice
+    tender = tenders[CONTRACTED_TENDER]
+    steps = by_step(packages[CONTRACTED_TENDER])
+    assert list(steps) == [
+        'tender', 'award', 'contract', 'monitoring', 'performance']
+    contract, = read(server, auth, 'commissioning.contract',
+        [('tender', '=', tender['id'])],
+        ['reference', 'value', 'start_date', 'end_date', 'provider.name'])
+    bids = read(server, auth, 'commissioning.bid',
+        [('tender', '=', tender['id']), ('submitted_at', '!=', None)],
+        ['provider.name', 'price', 'state'])
+    release, = steps['award']
+    details = {d['id']: d for d in release['bids']['details']}
+    assert set(details) == {str(b['id']) for b in bids}
+    for bid in bids:
+        assert details[str(bid['id'])]['value']['amount'] == number(
+            bid['price'])
+    award, = release['awards']
+    assert [s['name'] for s in award['suppliers']] == [
+        contract['provider.']['name']]
+    release, = steps['contract']
+    block, = release['contracts']
+    assert block['id'] == contract['reference']
+    assert block['value']['amount'] == number(contract['value'])
+    assert block['period'] == {
+        'startDate': moment(contract['start_date']),
+        'endDate': moment(contract['end_date'], end=True)}
+    kpis = read(server, auth, 'commissioning.contract.kpi',
+        [('contract', '=', contract['id'])], ['name', 'target'])
+    assert sorted(m['title'] for m in block['agreedMetrics']) == sorted(
+        k['name'] for k in kpis)
+    returns = read(server, auth, 'commissioning.monitoring.return',
+        [('contract', '=', contract['id']), ('state', '=', 'accepted')],
+        ['period'], order=[('period.start_date', 'ASC')])
+    assert [r['id'] for r in steps['monitoring']] == [
+        '%s-monitoring-%s' % (r['ocid'], record['period'])
+        for r, record in zip(steps['monitoring'], returns)]
+    lines = read(server, auth, 'commissioning.monitoring.return.line',
+        [('return_', 'in', [r['id'] for r in returns])],
+        ['return_.period', 'kpi', 'value', 'rating'])
+    observed = {(int(o['id'].split('-')[1]), int(m['id'])): o
+        for r in steps['monitoring']
+        for m in r['contracts'][0]['implementation']['metrics']
+        for o in m['observations'] if '-group-' not in o['id']}
+    assert len(observed) == len(lines)
+    for line in lines:
+        observation = observed[line['return_.']['period'], line['kpi']]
+        if line['value'] is not None:
+            assert observation['measure'] == number(line['value'])
+        assert observation.get('measureClassification', {}).get('id') == (
+            ocds_schema_rating(line['rating']))
+    paid = read(server, auth, 'commissioning.contract.payment',
+        [('contract', '=', contract['id']), ('state', '=', 'paid')],
+        ['amount'])
+    transactions = [t for r in steps['monitoring']
+        for t in r['contracts'][0]['implementation'].get(
+            'transactions', [])]
+    assert sorted(t['value']['amount'] for t in transactions) == sorted(
+        number(p['amount']) for p in paid)
+
+    # The contract performance notice (UK9): every KPI's rating
+    notice, = read(server, auth, 'commissioning.contract.performance_notice',
+        [('contract', '=', contract['id'])],
+        ['period_start', 'period_end', 'narrative', 'published_at'])
+    notice_lines = read(server, auth,
+        'commissioning.contract.performance_notice.line',
+        [('notice', '=', notice['id'])], ['kpi', 'rating', 'value'])
+    release, = steps['performance']
+    implementation = release['contracts'][0]['implementation']
+    document, = implementation['documents']
+    assert (document['noticeType'], document['description']) == (
+        'UK9', notice['narrative'])
+    period = {'startDate': moment(notice['period_start']),
+        'endDate': moment(notice['period_end'], end=True)}
+    metrics = {int(m['id']): m['observations'] for m in
+        implementation['metrics']}
+    assert set(metrics) == {k['id'] for k in kpis}
+    for line in notice_lines:
+        observation, = metrics[line['kpi']]
+        assert observation['period'] == period
+        assert observation.get('measureClassification', {}).get('id') == (
+            ocds_schema_rating(line['rating']))
+    assert any(line['rating'] for line in notice_lines)
+
+    # Nothing of a tender that is not public: the draft is refused
+    draft = read(server, auth, 'commissioning.tender',
+        [('state', '=', 'draft')], ['name'])
+    response = server.call(auth,
+        'model.commissioning.tender.ocds_release_package',
+        [draft[0]['id']], {})
+    assert 'error' in response and response['error'][0] == 'UserError'
+
+
+def ocds_schema_rating(rating):
+    "Return the UK measure classification of a rating"
+    from trytond.modules.childfirst_commissioning import ocds
+    return ocds.MEASURE_CLASSIFICATION.get(rating) if rating else None
+
+
+def test_demo_360giving_and_command(server, tmp_path):
+    """The demo's awarded grant round exports as 360Giving over JSON-RPC,
+    field by field, and the publishing command writes every file of the
+    demo, valid, as a nightly job would"""
+    import subprocess
+    import sys
+
+    from trytond.modules.childfirst_commissioning import giving, ocds_schema
+    auth = server.session('officer')
+    tender, = read(server, auth, 'commissioning.tender',
+        [('name', '=', GRANT_ROUND)],
+        ['name', 'description', 'award_date', 'contract_start',
+            'contract_end', 'currency.code', 'winning_bid.price',
+            'winning_bid.provider.name', 'company.party.name'])
+    response = server.call(auth, 'model.commissioning.tender.giving_package',
+        [tender['id']], {})
+    assert 'result' in response, response
+    package = response['result']
+    assert list(giving.validator().iter_errors(package)) == []
+    grant, = package['grants']
+    assert grant['title'] == GRANT_ROUND
+    assert grant['description'] == tender['description']
+    assert grant['currency'] == tender['currency.']['code']
+    assert grant['amountAwarded'] == number(tender['winning_bid.']['price'])
+    assert grant['awardDate'] == rpc_date(tender['award_date']).isoformat()
+    assert [o['name'] for o in grant['recipientOrganization']] == [
+        tender['winning_bid.']['provider.']['name']]
+    assert [o['name'] for o in grant['fundingOrganization']] == [
+        tender['company.']['party.']['name']]
+    assert grant['plannedDates'][0]['startDate'] == rpc_date(
+        tender['contract_start']).isoformat()
+    # Providers do not export
+    response = server.call(server.session('provider'),
+        'model.commissioning.tender.giving_package', [tender['id']], {})
+    assert 'error' in response
+
+    out = tmp_path / 'site'
+    result = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable),
+                'trytond-childfirst-publish'),
+            '-c', *server.configs, '-d', server.database, '--out', str(out)],
+        env=server.env, cwd=tmp_path, capture_output=True, text=True,
+        timeout=300)
+    assert result.returncode == 0, result.stderr
+    public = read(server, auth, 'commissioning.tender',
+        [('published_at', '!=', None)], ['id'])
+    written = sorted(p.name for p in (out / 'ocds').iterdir())
+    assert written == sorted(['records.json'] + [
+            'ocds-childfirst-%s.json' % t['id'] for t in public])
+    records = json.loads((out / 'ocds' / 'records.json').read_text())
+    assert ocds_schema.errors(records, 'record-package') == []
+    assert len(records['records']) == len(public)
+    for path in (out / 'ocds').glob('ocds-*.json'):
+        assert ocds_schema.errors(json.loads(path.read_text())) == []
+    grants = json.loads((out / '360giving' / 'grants.json').read_text())
+    assert [g['id'] for g in grants['grants']] == [grant['id']]

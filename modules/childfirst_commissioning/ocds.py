@@ -8,20 +8,29 @@ publishes in England (the UK extension's noticeType).
 Every published step of a tender becomes a release of its contracting
 process, whose OCID is the configured prefix and the tender's id:
 
-============  ============================  ======  ======================
-step          public once                   notice  release id
-============  ============================  ======  ======================
-tender        published                     UK4     <ocid>-tender-<tender>
-award         the award approved            UK6     <ocid>-award-<tender>
-contract      the contract activated        UK7     <ocid>-contract-<id>
-performance   a monitoring return accepted  UK9     <ocid>-performance-<p>
-end           the contract closed or ended  UK11    <ocid>-end-<contract>
-cancellation  cancelled after publication   UK12    <ocid>-cancellation-<t>
-============  ============================  ======  ======================
+=============  ===============================  ======  =======================
+step           public once                      notice  release id
+=============  ===============================  ======  =======================
+tender         published                        UK4     <ocid>-tender-<t>
+amendment      an amendment applied             UK4     <ocid>-amendment-<a>
+enquiries      answers to questions published           <ocid>-enquiries-<t>
+award          the award approved               UK6     <ocid>-award-<t>
+contract       the contract activated           UK7     <ocid>-contract-<c>
+monitoring     a monitoring return accepted             <ocid>-monitoring-<p>
+performance    a performance notice published   UK9     <ocid>-performance-<n>
+end            the contract closed or ended     UK11    <ocid>-end-<c>
+cancellation   cancelled after publication      UK12    <ocid>-cancellation-<t>
+=============  ===============================  ======  =======================
 
-(p: the monitoring period; UK11 is the contract termination notice, which
-the Procurement Act asks for whenever a contract ends, UK12 the procurement
-termination notice.)
+(t: the tender, a: the amendment, c: the contract, p: the monitoring
+period, n: the annual contract performance notice. A changed tender notice
+is a UK4 again; the answers to clarification questions and each accepted
+monitoring return are updates that no UK notice stands for: the return is
+an implementation update with its KPI values, breakdowns and payments, and
+the contract performance notice (UK9) gives every KPI's rating for its
+period with the officer's narrative. UK11 is the contract termination
+notice, which the Procurement Act asks for whenever a contract ends, UK12
+the procurement termination notice.)
 
 Nothing else is exported: no draft, no tender waiting for approval, no bid
 before the award (sealed until the close, evaluated until the award), no
@@ -61,11 +70,15 @@ MEASURE_CLASSIFICATION = {
     'requires_improvement': 'below',
     'inadequate': 'significantlyBelow',
     }
-# The UK notice of each step: its noticeType, OCDS documentType and tag
+# The UK notice of each step: its noticeType, OCDS documentType and tag;
+# the steps that no notice stands for have no noticeType
 NOTICES = {
     'tender': ('UK4', 'tenderNotice', 'tender'),
+    'amendment': ('UK4', 'tenderNotice', 'tenderAmendment'),
+    'enquiries': (None, None, 'tenderUpdate'),
     'award': ('UK6', 'awardNotice', 'award'),
     'contract': ('UK7', 'contractNotice', 'contract'),
+    'monitoring': (None, 'physicalProgressReport', 'implementationUpdate'),
     'performance': ('UK9', 'implementationNotice', 'implementation'),
     'end': ('UK11', 'contractTerminationNotice', 'contractTermination'),
     'cancellation': (
@@ -74,8 +87,6 @@ NOTICES = {
 # The contracts whose contract release is public
 SIGNED_STATES = ['active', 'closed', 'terminated']
 ENDED_STATES = ['closed', 'terminated']
-# The model of the annual contract performance notices, when installed
-NOTICE_MODEL = 'commissioning.contract.performance_notice'
 # The groups that export
 EXPORT_GROUPS = ['group_commissioning', 'group_commissioning_admin']
 # The most errors a refused export lists
@@ -183,6 +194,10 @@ def collect(tenders, contracts):
     Breakdown = pool.get('commissioning.monitoring.return.breakdown')
     Payment = pool.get('commissioning.contract.payment')
     Configuration = pool.get('commissioning.configuration')
+    Question = pool.get('commissioning.tender.question')
+    Amendment = pool.get('commissioning.tender.amendment')
+    Notice = pool.get('commissioning.contract.performance_notice')
+    NoticeLine = pool.get('commissioning.contract.performance_notice.line')
 
     data = SimpleNamespace(
         prefix=ocid_prefix(), configuration=Configuration(1),
@@ -191,7 +206,8 @@ def collect(tenders, contracts):
         contracts=defaultdict(list), kpis=defaultdict(list),
         returns=defaultdict(list), lines=defaultdict(list),
         breakdowns=defaultdict(list), payments=defaultdict(list),
-        notices={})
+        questions=defaultdict(list), amendments=defaultdict(list),
+        notices=defaultdict(list), notice_lines=defaultdict(list))
     tender_ids = [t.id for t in tenders]
     contracts = list(contracts)
     if tender_ids:
@@ -209,6 +225,16 @@ def collect(tenders, contracts):
                         ['commissioning.tender,%s' % i for i in tender_ids]),
                     ], order=[('id', 'ASC')]):
             data.attachments[record.resource.id].append(record)
+        for record in Question.search([
+                    ('tender', 'in', tender_ids),
+                    ('state', '=', 'published'),
+                    ], order=[('published_at', 'ASC'), ('id', 'ASC')]):
+            data.questions[record.tender.id].append(record)
+        for record in Amendment.search([
+                    ('tender', 'in', tender_ids),
+                    ('state', '=', 'applied'),
+                    ], order=[('applied_at', 'ASC'), ('id', 'ASC')]):
+            data.amendments[record.tender.id].append(record)
         known = {c.id for c in contracts}
         contracts += [c for c in Contract.search([
                     ('tender', 'in', tender_ids),
@@ -264,48 +290,18 @@ def collect(tenders, contracts):
                     ], order=[('id', 'ASC')]):
             data.signoffs[(str(record.origin), record.gate)] = record
     if contract_ids:
-        data.notices = published_notices(contract_ids)
-    return data
-
-
-def published_notices(contract_ids):
-    """Return {(contract id, start, end): notice} of the published
-    contract performance notices of the contracts"""
-    try:
-        Notice = Pool().get(NOTICE_MODEL)
-    except KeyError:
-        return {}
-    return {(n.contract.id, n.period_start, n.period_end): n
-        for n in Notice.search([
+        notices = Notice.search([
                 ('contract', 'in', contract_ids),
                 ('state', '=', 'published'),
-                ])}
-
-
-def performance_notice(data, contract, record):
-    """Return the values of the contract performance notice (UK9) of the
-    contract for the period of the accepted return record: period_start,
-    period_end, narrative and ratings ({KPI id: rating}).
-
-    A published annual performance notice of the contract for the period
-    gives them when the module has them; otherwise the return does: its
-    narrative and the ratings of its lines."""
-    start, end = record.period.start_date, record.period.end_date
-    notice = data.notices.get((contract.id, start, end))
-    if notice is not None:
-        return {
-            'period_start': notice.period_start,
-            'period_end': notice.period_end,
-            'narrative': notice.narrative,
-            'ratings': {l.kpi.id: l.rating for l in notice.lines
-                if getattr(l, 'kpi', None)},
-            }
-    return {
-        'period_start': start,
-        'period_end': end,
-        'narrative': record.narrative,
-        'ratings': {l.kpi.id: l.rating for l in data.lines[record.id]},
-        }
+                ], order=[('period_start', 'ASC'), ('id', 'ASC')])
+        for record in notices:
+            data.notices[record.contract.id].append(record)
+        notice_ids = [n.id for n in notices]
+        if notice_ids:
+            for record in NoticeLine.search([('notice', 'in', notice_ids)],
+                    order=[('id', 'ASC')]):
+                data.notice_lines[record.notice.id].append(record)
+    return data
 
 
 # The Child First extension
@@ -355,7 +351,7 @@ def notice(step, record_id, date, description=None):
     "Return the document of the UK notice the release of step stands for"
     notice_type, document_type, _ = NOTICES[step]
     return _clean({
-            'id': '%s-%s' % (notice_type, record_id),
+            'id': '%s-%s' % (notice_type or step, record_id),
             'documentType': document_type,
             'noticeType': notice_type,
             'title': message('msg_ocds_notice_%s' % step),
@@ -401,6 +397,10 @@ def tender_releases(tender, data):
         return []
     ocid = tender_ocid(data.prefix, tender.id)
     releases = [tender_release(tender, ocid, data)]
+    releases += [amendment_release(tender, a, ocid)
+        for a in data.amendments[tender.id]]
+    if data.questions[tender.id]:
+        releases.append(enquiries_release(tender, ocid, data))
     if tender.state in {'awarded', 'contracted'} and tender.winning_bid:
         releases.append(award_release(tender, ocid, data))
     if tender.state == 'cancelled':
@@ -469,6 +469,54 @@ def tender_release(tender, ocid, data):
                         })],
             'documents': documents,
             'childFirst': child_first_tender(tender, data),
+            }))
+
+
+def amendment_release(tender, amendment, ocid):
+    """Return the changed tender notice of the applied amendment: the
+    tender period it leaves and the amendment with its reason"""
+    date = amendment.applied_at
+    release_id = '%s-amendment-%s' % (ocid, amendment.id)
+    return release(ocid, 'amendment', amendment.id, date,
+        [(_buyer(tender), 'buyer')],
+        tender=_clean({
+            'id': str(tender.id),
+            'status': 'active',
+            'tenderPeriod': period(
+                tender.published_at, amendment.new_deadline),
+            'amendments': [_clean({
+                        'id': str(amendment.id),
+                        'date': moment(date),
+                        'rationale': amendment.reason,
+                        'description': amendment.description,
+                        'amendsReleaseID': '%s-tender-%s' % (
+                            ocid, tender.id),
+                        'releaseID': release_id,
+                        })],
+            'documents': [notice('amendment', 'amendment-%s' % amendment.id,
+                    date, amendment.reason)],
+            }))
+
+
+def enquiries_release(tender, ocid, data):
+    """Return the update of the tender with the published answers to the
+    clarification questions; who asked is never published"""
+    questions = data.questions[tender.id]
+    date = max(q.published_at for q in questions)
+    return release(ocid, 'enquiries', tender.id, date,
+        [(_buyer(tender), 'buyer')],
+        tender=_clean({
+            'id': str(tender.id),
+            'hasEnquiries': True,
+            'enquiryPeriod': period(tender.published_at,
+                tender.questions_deadline or tender.submission_deadline),
+            'enquiries': [_clean({
+                        'id': str(q.id),
+                        'date': moment(q.create_date),
+                        'description': q.question,
+                        'answer': q.answer,
+                        'dateAnswered': moment(q.published_at),
+                        }) for q in questions],
             }))
 
 
@@ -576,8 +624,10 @@ def contract_releases(contract, data):
         return []
     ocid = contract_ocid(data.prefix, contract)
     releases = [contract_release(contract, ocid, data)]
-    for record in data.returns[contract.id]:
-        releases.append(performance_release(contract, record, ocid, data))
+    releases += [monitoring_release(contract, r, ocid, data)
+        for r in data.returns[contract.id]]
+    releases += [performance_release(contract, n, ocid, data)
+        for n in data.notices[contract.id]]
     if contract.state in ENDED_STATES:
         releases.append(end_release(contract, ocid))
     return releases
@@ -648,35 +698,34 @@ def _agreed_metric(kpi):
             })
 
 
-def performance_release(contract, record, ocid, data):
+def monitoring_release(contract, record, ocid, data):
+    """Return the implementation update of the accepted return: each KPI's
+    value for the period with its rating and its breakdowns, the period's
+    paid payments and the evidence that children were involved"""
     buyer, supplier = _buyer(contract), contract.provider
-    values = performance_notice(data, contract, record)
-    start, end = values['period_start'], values['period_end']
-    ratings = values['ratings']
+    start, end = record.period.start_date, record.period.end_date
     payments = data.payments[(contract.id, record.period.id)]
     date = max([_changed(record)] + [_changed(p) for p in payments])
+    key = 'period-%s' % record.period.id
     metrics = []
     counts = defaultdict(int)
     for line in data.lines[record.id]:
         kpi = line.kpi
-        rating = ratings.get(kpi.id)
-        if rating:
-            counts[rating] += 1
-        observations = []
+        if line.rating:
+            counts[line.rating] += 1
         if line.value is not None:
-            observations.append(_observation(
-                    'period-%s' % record.period.id, line.value, kpi, start,
-                    end, rating=rating))
+            observations = [_observation(
+                    key, line.value, kpi, start, end, rating=line.rating)]
         else:
-            observations.append(_clean({
-                        'id': 'period-%s' % record.period.id,
+            observations = [_clean({
+                        'id': key,
                         'period': period(start, end),
                         'notes': line.unavailable_reason,
-                        }))
+                        })]
         for breakdown in data.breakdowns[line.id]:
             group = breakdown.group
             observations.append(_observation(
-                    'period-%s-group-%s' % (record.period.id, group.id),
+                    '%s-group-%s' % (key, group.id),
                     breakdown.value, kpi, start, end,
                     dimensions={_camel(group.dimension): group.name}))
         metrics.append({
@@ -691,7 +740,7 @@ def performance_release(contract, record, ocid, data):
                 'payer': organization(buyer),
                 'payee': organization(supplier),
                 }) for p in payments]
-    return release(ocid, 'performance', record.period.id, date,
+    return release(ocid, 'monitoring', record.period.id, date,
         [(buyer, 'buyer'), (supplier, 'supplier')],
         contracts=[{
                 'id': contract_id(contract),
@@ -699,13 +748,53 @@ def performance_release(contract, record, ocid, data):
                 'implementation': _clean({
                         'metrics': metrics,
                         'transactions': transactions,
-                        'documents': [notice('performance', record.period.id,
-                                date, values['narrative'])],
+                        'documents': [notice('monitoring', key, date,
+                                record.narrative)],
                         'childFirst': _clean({
                                 'period': period(start, end),
                                 'ratings': dict(counts),
                                 'collaboration': collaboration(
                                     data.collaborations[str(record)]),
+                                }),
+                        }),
+                }])
+
+
+def performance_release(contract, record, ocid, data):
+    """Return the contract performance notice (UK9) of the published
+    annual notice: every KPI's rating for its period, the value it rests
+    on, or why it has none, and the officer's narrative"""
+    buyer, supplier = _buyer(contract), contract.provider
+    start, end = record.period_start, record.period_end
+    date = record.published_at
+    key = 'notice-%s' % record.id
+    metrics = []
+    counts = defaultdict(int)
+    for line in data.notice_lines[record.id]:
+        kpi = line.kpi
+        if line.rating:
+            counts[line.rating] += 1
+        observation = _observation(key, line.value, kpi, start, end,
+            rating=line.rating)
+        if not line.rating:
+            observation['notes'] = line.unrated_reason
+        metrics.append({
+                'id': str(kpi.id),
+                'title': kpi.name,
+                'observations': [_clean(observation)],
+                })
+    return release(ocid, 'performance', record.id, date,
+        [(buyer, 'buyer'), (supplier, 'supplier')],
+        contracts=[{
+                'id': contract_id(contract),
+                'awardID': contract_award_id(contract),
+                'implementation': _clean({
+                        'metrics': metrics,
+                        'documents': [notice('performance', key, date,
+                                record.narrative)],
+                        'childFirst': _clean({
+                                'period': period(start, end),
+                                'ratings': dict(counts),
                                 }),
                         }),
                 }])
@@ -720,7 +809,7 @@ def _observation(id_, value, kpi, start, end, rating=None, dimensions=None):
     result = {
         'id': id_,
         'period': period(start, end),
-        'measure': amount(value),
+        'measure': amount(value) if value is not None else None,
         'unit': _unit(kpi),
         'dimensions': dimensions,
         }
@@ -934,10 +1023,14 @@ def changed_since(since):
     tenders = ids('commissioning.tender', 'id')
     tenders |= ids('commissioning.tender.criterion', 'tender.id')
     tenders |= ids('commissioning.bid', 'tender.id')
+    tenders |= ids('commissioning.tender.question', 'tender.id')
+    tenders |= ids('commissioning.tender.amendment', 'tender.id')
     contracts = ids('commissioning.contract', 'id')
     contracts |= ids('commissioning.contract.kpi', 'contract.id')
     contracts |= ids('commissioning.contract.payment', 'contract.id')
     contracts |= ids('commissioning.monitoring.return', 'contract.id')
+    contracts |= ids(
+        'commissioning.contract.performance_notice', 'contract.id')
     contracts |= ids(
         'commissioning.monitoring.return.line', 'return_.contract.id')
     contracts |= ids(

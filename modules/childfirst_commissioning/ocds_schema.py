@@ -34,6 +34,9 @@ EXTENSIONS = [
     ('ocds/extensions/awardCriteria',
         'https://raw.githubusercontent.com/open-contracting-extensions/'
         'ocds_awardCriteria_extension/master/extension.json'),
+    ('ocds/extensions/enquiries',
+        'https://raw.githubusercontent.com/open-contracting-extensions/'
+        'ocds_enquiry_extension/master/extension.json'),
     ('ocds/extensions/metrics',
         'https://raw.githubusercontent.com/open-contracting-extensions/'
         'ocds_metrics_extension/master/extension.json'),

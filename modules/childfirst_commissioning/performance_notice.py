@@ -350,28 +350,6 @@ class PerformanceNotice(
                 'published_by': Transaction().user,
                 })
 
-    # Publication data
-
-    @classmethod
-    def ocds_values(cls, notices):
-        """Return {notice id: {period_start, period_end, narrative,
-        ratings: {KPI id: rating}}} of the notices, for the OCDS release of
-        the contract (UK9)"""
-        Line = Pool().get('commissioning.contract.performance_notice.line')
-        result = {n.id: {
-                'period_start': n.period_start,
-                'period_end': n.period_end,
-                'narrative': n.narrative,
-                'ratings': {},
-                } for n in notices}
-        lines = []
-        for sub_ids in grouped_slice(
-                list(result), backend.MAX_QUERY_PARAMS):
-            lines += Line.search([('notice', 'in', list(sub_ids))])
-        for line in lines:
-            result[line.notice.id]['ratings'][line.kpi.id] = line.rating
-        return result
-
 
 def _date(value):
     "Return a date read from the database (SQLite gives text)"

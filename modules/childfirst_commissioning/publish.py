@@ -112,7 +112,8 @@ def parser():
         "packages, the 360Giving data package of the awarded grants) of a "
         "Child First commissioning database.")
     result.add_argument('-c', '--config', dest='config', required=True,
-        help="the trytond configuration file")
+        nargs='+', metavar='FILE',
+        help="the trytond configuration files, as trytond reads them")
     result.add_argument('-d', '--database', dest='database', required=True,
         help="the database")
     result.add_argument('--out', required=True,

@@ -34,6 +34,7 @@ KINDS = [
     ('return', "Monitoring Return"),
     ('payment', "Payment"),
     ('performance_notice', "Performance Notice"),
+    ('question', "Question"),
     ]
 ACTIONS = [
     ('request_approval', "Complete the design and request approval"),
@@ -55,6 +56,7 @@ ACTIONS = [
     ('submit_return', "Complete and submit the return"),
     ('revise_return', "Revise the return sent back and submit it again"),
     ('performance_notice', "Publish the contract performance notice"),
+    ('answer_question', "Answer the question and publish the answer"),
     ]
 # What an officer does next with a tender in each state
 TENDER_ACTIONS = [
@@ -77,7 +79,7 @@ RECORDS = [
     'commissioning.tender', 'commissioning.bid',
     'commissioning.evaluation.assignment', 'commissioning.tender.evaluator',
     'commissioning.contract', 'commissioning.monitoring.return',
-    'commissioning.contract.payment']
+    'commissioning.contract.payment', 'commissioning.tender.question']
 # The rows of a part are numbered id * PARTS + the part's number
 PARTS = 100
 # The columns of the rows and their SQL types
@@ -252,6 +254,11 @@ class Work(AccessMixin, ModelSQL, ModelView):
                     ('submitted_by', '!=', uid)],
                 ], 'review_return')
         parts += cls._payments_to_request(11)
+        parts += cls._part(12, 'commissioning.tender.question', [
+                ('state', 'in', ['asked', 'answered']),
+                ('tender.state', '=', 'published'),
+                ], 'question', 'answer_question',
+            tender=lambda q: q.tender)
         parts += cls._part(20, 'commissioning.contract', [
                 ('performance_notice_due', '=', True),
                 ], 'performance_notice', 'performance_notice')

@@ -2,7 +2,8 @@
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
 "The demo data, step by step, through proteus as the users would enter it"
-from . import award, bids, evaluation, monitoring, tenders, users
+from . import (
+    award, bids, evaluation, monitoring, procurement, tenders, users)
 from .session import Session
 
 
@@ -12,6 +13,7 @@ def build(database, config_files, passwords):
     session = Session(database, config_files)
     users.set_up(session, passwords)
     tenders.create_tenders(session)
+    procurement.clarify(session)
     for values in bids.EVALUATED:
         evaluated_tender(session, values)
         if values.get('contract'):

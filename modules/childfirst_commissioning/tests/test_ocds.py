@@ -137,12 +137,14 @@ def test_lifecycle_mapping(lifecycle):
     ocid = 'ocds-childfirst-%s' % tender.id
     assert {r['ocid'] for r in package['releases']} == {ocid}
     steps = releases_by_step(package)
-    assert list(steps) == ['tender', 'award', 'contract', 'performance']
-    assert len(steps['performance']) == len(lifecycle.returns)
+    assert list(steps) == ['tender', 'award', 'contract', 'monitoring']
+    assert len(steps['monitoring']) == len(lifecycle.returns)
+    # An accepted return is an implementation update, not a UK notice
     assert notice_types(package) == [['UK4'], ['UK6'], ['UK7']] + [
-        ['UK9']] * len(lifecycle.returns)
-    assert [r['tag'] for r in package['releases'][:3]] == [
-        ['tender'], ['award'], ['contract']]
+        []] * len(lifecycle.returns)
+    assert [r['tag'] for r in package['releases']] == [
+        ['tender'], ['award'], ['contract']] + [
+        ['implementationUpdate']] * len(lifecycle.returns)
     assert package['version'] == '1.1'
     assert package['publisher']['name'] == tender.company.party.name
 
@@ -209,9 +211,9 @@ def test_lifecycle_mapping(lifecycle):
         assert Decimal(target['measure']) == kpi.target
         assert metrics[kpi.name]['childFirst']['tenet'] == kpi.tenet
 
-    # Performance: the KPI values rated, the breakdowns, the payment
-    first, second = steps['performance'][:2]
-    assert first['id'] == '%s-performance-%s' % (
+    # Monitoring: the KPI values rated, the breakdowns, the payment
+    first, second = steps['monitoring'][:2]
+    assert first['id'] == '%s-monitoring-%s' % (
         ocid, lifecycle.returns[0].period.id)
     implementation = first['contracts'][0]['implementation']
     transaction, = implementation['transactions']
@@ -244,6 +246,7 @@ def test_lifecycle_mapping(lifecycle):
     assert len(dimensions) == len(disaggregated[0].breakdowns)
     documents = first['contracts'][0]['implementation']['documents']
     assert documents[0]['description'] == "A good quarter."
+    assert documents[0]['documentType'] == 'physicalProgressReport'
     assert education not in json.dumps(first['parties'])
 
     # The same data, the same package
@@ -257,7 +260,7 @@ def test_ratings_classified(lifecycle):
     Tender = Pool().get('commissioning.tender')
     with as_user(lifecycle.officer):
         package = Tender.ocds_release_package([lifecycle.tender])
-    first, second = releases_by_step(package)['performance'][:2]
+    first, second = releases_by_step(package)['monitoring'][:2]
 
     def classification(item, kpi):
         metric, = [m for m in item['contracts'][0]['implementation'][
@@ -269,7 +272,7 @@ def test_ratings_classified(lifecycle):
     assert classification(second, weak) == {
         'id': 'significantlyBelow', 'description': "Inadequate"}
     for item, record in zip(
-            releases_by_step(package)['performance'], lifecycle.returns):
+            releases_by_step(package)['monitoring'], lifecycle.returns):
         for line in record.lines:
             assert classification(item, line.kpi)['id'] == (
                 ocds.MEASURE_CLASSIFICATION[line.rating])
@@ -514,7 +517,12 @@ def test_command_arguments():
             '-c', 'trytond.conf', '-d', 'db', '--out', 'site',
             '--since', '2026-01-31'])
     assert (options.config, options.database, options.out,
-        options.since) == ('trytond.conf', 'db', 'site', dt.date(2026, 1, 31))
+        options.since) == (['trytond.conf'], 'db', 'site',
+        dt.date(2026, 1, 31))
+    # Several configuration files, as trytond and trytond-admin take them
+    options = publish.parser().parse_args([
+            '-c', 'trytond.conf', 'local.conf', '-d', 'db', '--out', 'site'])
+    assert options.config == ['trytond.conf', 'local.conf']
     with pytest.raises(SystemExit):
         publish.parser().parse_args([
                 '-c', 'c', '-d', 'db', '--out', 'o', '--since', '31/01/2026'])
@@ -610,15 +618,25 @@ def test_cancelled_after_publication(officer, finance):
 
 def exported_records(people, size):
     """Return size published tenders and size active contracts, each with
-    an accepted return"""
-    Contract = Pool().get('commissioning.contract')
+    an accepted return and a published performance notice of its period"""
+    pool = Pool()
+    Contract = pool.get('commissioning.contract')
+    Notice = pool.get('commissioning.contract.performance_notice')
     tenders = published_tenders(people, size)
     contracts = [draft_contract(people.officer, people.provider_party)
         for _ in range(size)]
     with as_user(people.finance):
         Contract.activate(contracts)
+    notices = []
     for contract in contracts:
-        accept(first_return(contract), people.provider, people.officer)
+        record = accept(first_return(contract), people.provider,
+            people.officer)
+        with as_user(people.officer):
+            notices.append(Notice.gather(Contract(contract.id),
+                    record.period.start_date, record.period.end_date,
+                    "The first quarter."))
+    with as_user(people.officer):
+        Notice.publish(notices)
     return tenders, fresh(contracts)
 
 
@@ -630,7 +648,143 @@ def test_queries_flat(database):
             tenders, contracts = exported_records(people, size)
             packages, records = ocds.publications(tenders, contracts)
             assert len(packages) == 2 * size
+            assert sum(1 for p in packages.values() for r in p['releases']
+                if '-performance-' in r['id']) == size
             counts.append(measure(
                     lambda r: ocds.publications(*r),
                     (tenders, contracts)).queries)
     assert_flat(*counts, "The OCDS export")
+
+
+# The contract performance notice (UK9)
+
+def published_notice(lifecycle, narrative="The service met most targets."):
+    """Gather the contract's performance notice for its first 12 months as
+    the officer, say why each unrated KPI has no rating, and publish it"""
+    Notice = Pool().get('commissioning.contract.performance_notice')
+    contract = lifecycle.contract
+    end = min(START + dt.timedelta(days=364), TODAY)
+    with as_user(lifecycle.officer):
+        notice = Notice.gather(contract, START, end, narrative)
+        Notice.write([notice], {
+                'lines': [('write',
+                        [l.id for l in notice.lines if not l.rating],
+                        {'unrated_reason': "Not measured this year."})],
+                })
+        Notice.publish([Notice(notice.id)])
+    return Notice(notice.id)
+
+
+def test_performance_notice_release(lifecycle):
+    """A published contract performance notice is the contract's UK9
+    release: its period, the officer's narrative, and every KPI's rating
+    (as the UK measure classification) or why it has none"""
+    Contract = Pool().get('commissioning.contract')
+    notice = published_notice(lifecycle)
+    with as_user(lifecycle.officer):
+        package = Contract.ocds_release_package([lifecycle.contract])
+    assert ocds_schema.errors(package) == []
+    release, = releases_by_step(package)['performance']
+    ocid = 'ocds-childfirst-%s' % lifecycle.tender.id
+    assert release['id'] == '%s-performance-%s' % (ocid, notice.id)
+    assert release['tag'] == ['implementation']
+    assert release['date'] == ocds.moment(notice.published_at)
+    implementation = release['contracts'][0]['implementation']
+    document, = implementation['documents']
+    assert (document['noticeType'], document['description']) == (
+        'UK9', "The service met most targets.")
+    expected_period = {
+        'startDate': ocds.moment(notice.period_start),
+        'endDate': ocds.moment(notice.period_end, end=True)}
+    assert implementation['childFirst']['period'] == expected_period
+    metrics = {m['id']: m for m in implementation['metrics']}
+    assert set(metrics) == {str(k.id) for k in lifecycle.contract.kpis}
+    assert len(notice.lines) == len(lifecycle.contract.kpis)
+    for line in notice.lines:
+        observation, = metrics[str(line.kpi.id)]['observations']
+        assert observation['id'] == 'notice-%s' % notice.id
+        assert observation['period'] == expected_period
+        if line.rating:
+            assert observation['measureClassification']['id'] == (
+                ocds.MEASURE_CLASSIFICATION[line.rating])
+            assert Decimal(str(observation['measure'])) == line.value
+        else:
+            assert observation['notes'] == "Not measured this year."
+    ratings = implementation['childFirst']['ratings']
+    assert sum(ratings.values()) == len(
+        [l for l in notice.lines if l.rating])
+    assert ratings.get('inadequate', 0) >= 1
+    assert notice_types(package) == [['UK7']] + [[]] * len(
+        lifecycle.returns) + [['UK9']]
+
+
+def test_draft_performance_notice_not_exported(lifecycle):
+    "A notice the officer has not published is no release"
+    pool = Pool()
+    Contract = pool.get('commissioning.contract')
+    Notice = pool.get('commissioning.contract.performance_notice')
+    with as_user(lifecycle.officer):
+        Notice.gather(lifecycle.contract, START, START + dt.timedelta(
+                days=90), "Draft.")
+        package = Contract.ocds_release_package([lifecycle.contract])
+    assert 'performance' not in releases_by_step(package)
+    assert "Draft." not in json.dumps(package)
+
+
+# Questions and amendments of a published tender
+
+def test_amendment_and_enquiries(published, officer, bidders):
+    """An applied amendment is a changed tender notice (UK4) with its reason
+    and the new tender period; the published answers to questions are an
+    update of the tender without who asked; nothing unpublished leaves"""
+    from trytond.modules.childfirst_commissioning.tests.test_amendment import (
+        amend, apply, later)
+    from trytond.modules.childfirst_commissioning.tests.test_question import (
+        answer_and_publish, ask)
+    Tender = Pool().get('commissioning.tender')
+    Question = Pool().get('commissioning.tender.question')
+    (north, north_user), (river, river_user) = bidders
+    asked = ask(north_user, published, "Can the service run at weekends?")
+    answer_and_publish(officer, [asked.id], "Yes, on Saturdays.")
+    pending = ask(river_user, published, "Is travel paid?")
+    with as_user(officer):
+        Question.write([pending], {'answer': "Not yet decided."})
+    deadline = later()
+    amendment = amend(officer, published, new_deadline=deadline,
+        description="The closing date moves by a week.")
+    apply(officer, [amendment.id])
+    tender = Tender(published.id)
+    with as_user(officer):
+        package = Tender.ocds_release_package([tender])
+    assert ocds_schema.errors(package) == []
+    steps = releases_by_step(package)
+    assert list(steps) == ['tender', 'amendment', 'enquiries']
+    ocid = 'ocds-childfirst-%s' % tender.id
+    release, = steps['amendment']
+    assert release['tag'] == ['tenderAmendment']
+    assert release['id'] == '%s-amendment-%s' % (ocid, amendment.id)
+    block = release['tender']
+    assert block['tenderPeriod']['endDate'] == ocds.moment(deadline)
+    change, = block['amendments']
+    assert change['rationale'] == "The service now covers weekends."
+    assert change['description'] == "The closing date moves by a week."
+    assert change['amendsReleaseID'] == '%s-tender-%s' % (ocid, tender.id)
+    assert change['releaseID'] == release['id']
+    assert [d['noticeType'] for d in block['documents']] == ['UK4']
+    release, = steps['enquiries']
+    assert release['tag'] == ['tenderUpdate']
+    block = release['tender']
+    assert block['hasEnquiries'] is True
+    # Without a deadline for questions, they may be asked until the close
+    assert tender.questions_deadline is None
+    assert block['enquiryPeriod']['endDate'] == ocds.moment(
+        tender.submission_deadline)
+    enquiry, = block['enquiries']
+    assert (enquiry['description'], enquiry['answer']) == (
+        "Can the service run at weekends?", "Yes, on Saturdays.")
+    assert 'author' not in enquiry
+    text = json.dumps(package)
+    for secret in [north.name, river.name, "Is travel paid?",
+            "Not yet decided."]:
+        assert secret not in text
+    assert [p['roles'] for p in release['parties']] == [['buyer']]

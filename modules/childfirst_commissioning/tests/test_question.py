@@ -283,3 +283,25 @@ def test_buttons_queries_do_not_grow(published, askers, officer):
     small = publish_queries(officer, providers, published, 2)
     large = publish_queries(officer, providers, published, 20)
     assert large <= small + 3, (small, large)
+
+
+def test_my_work_lists_questions_to_answer(published, askers, officer):
+    """The officer's My Work lists each question waiting for an answer of
+    a published tender, in its own tab, until the answer is published; the
+    providers' My Work never lists them"""
+    from trytond.modules.childfirst_commissioning.tests.test_work import (
+        counts, queue)
+    (_, north_user), (_, river_user) = askers
+    first = ask(north_user, published)
+    second = ask(river_user, published, "Is travel paid?")
+    to_answer = {('answer_question', str(first)),
+        ('answer_question', str(second))}
+    assert queue(officer) >= to_answer
+    assert counts(officer)["Questions"] == 2
+    answer_and_publish(officer, [first.id])
+    assert queue(officer) & to_answer == {
+        ('answer_question', str(second))}
+    assert counts(officer)["Questions"] == 1
+    for user in [north_user, river_user]:
+        assert not {a for a, _ in queue(user)} & {'answer_question'}
+        assert counts(user)["Questions"] == 0
