@@ -165,6 +165,20 @@ def click(driver, find, what):
     wait(driver, clicked, "could not click %s" % what)
 
 
+def type_in(driver, field, text):
+    """Type text in field once the client lets the user type there (a new
+    form takes a moment to enable its fields on a busy machine)"""
+    from selenium.common.exceptions import WebDriverException
+
+    def typed(driver):
+        try:
+            field.send_keys(text)
+        except WebDriverException:
+            return False
+        return True
+    wait(driver, typed, "could not type in the field")
+
+
 def buttons(driver):
     "Return {label: button} of the buttons of the open tab"
     return {b.get_attribute('textContent').strip(): b
@@ -300,7 +314,7 @@ def test_provider_bid_refused(browser_server, browser):
                 by().CSS_SELECTOR,
                 "[data-field-name='tender'] input[type=text]"
                 ", .form-many2one input")), "no tender field")[0]
-    field.send_keys(PUBLISHED[:20])
+    type_in(driver, field, PUBLISHED[:20])
     from selenium.webdriver.common.keys import Keys
     field.send_keys(Keys.TAB)
     # The client asks which tender is meant

@@ -102,6 +102,12 @@ WORKFLOW_FIELDS = {
     'commissioning.monitoring.return.line': ['rating'],
     'commissioning.contract.payment': ['state', 'requested_by',
         'approved_by', 'paid_date'],
+    'commissioning.tender.question': ['state', 'answered_by', 'answered_at',
+        'published_at'],
+    'commissioning.tender.amendment': ['state', 'applied_by', 'applied_at',
+        'approved_by'],
+    'commissioning.contract.performance_notice': ['state', 'published_at',
+        'published_by'],
     }
 # The state each attack prefers to write, the first that differs
 PREFERRED_STATES = {
@@ -112,6 +118,9 @@ PREFERRED_STATES = {
     'commissioning.monitoring.return': ['accepted', 'submitted'],
     'commissioning.monitoring.return.line': ['good', 'inadequate'],
     'commissioning.contract.payment': ['paid', 'approved'],
+    'commissioning.tender.question': ['published', 'answered'],
+    'commissioning.tender.amendment': ['draft', 'applied'],
+    'commissioning.contract.performance_notice': ['draft', 'published'],
     }
 
 
@@ -553,6 +562,20 @@ def demo(server, rpc):
         d['payment_in'].setdefault(payment['state'], payment['id'])
     d['signoffs'] = rpc.first(['officer', 'finance', 'admin'],
         'commissioning.signoff', [], ['origin', 'gate', 'comment'])
+    d['notice'], = [n['id'] for n in rpc.first(['officer', 'admin'],
+            'commissioning.contract.performance_notice',
+            [('contract', '=', c)], ['state'])]
+
+    # The questions and the amendment of the published tender
+    p = d['tender'][PUBLISHED]
+    questions = rpc.first(['officer', 'admin'],
+        'commissioning.tender.question', [('tender', '=', p)],
+        ['state', 'party', 'question', 'answer', 'tender'])
+    d['question'] = {q['state']: q for q in questions}
+    assert set(d['question']) == {'published', 'asked'}, questions
+    d['amendment'], = [a['id'] for a in rpc.first(['officer', 'admin'],
+            'commissioning.tender.amendment', [('tender', '=', p)],
+            ['state'])]
 
     # The tender in evaluation: its evaluators, criteria and responses
     e = d['tender'][EVALUATION]
@@ -1657,6 +1680,11 @@ def workflow_target(demo, sealed, model):
                 if r['id'] == demo['draft_return'])['lines'][0], 'officer'),
         'commissioning.contract.payment': (
             demo['payment_in']['requested'], 'officer'),
+        'commissioning.tender.question': (
+            demo['question']['asked']['id'], 'officer'),
+        'commissioning.tender.amendment': (demo['amendment'], 'officer'),
+        'commissioning.contract.performance_notice': (
+            demo['notice'], 'officer'),
         }[model]
 
 
@@ -2266,3 +2294,170 @@ def test_good_input(rpc, undo, demo, sealed, evaluation, login, model,
         rpc.ok(rpc.write(login, model, [record], {name: value}))
         row, = rpc.ok(rpc.read(login, model, [record], [name]))
     assert row[name] == value
+
+
+# 7. Clarification questions and amendments
+
+QUESTION = 'commissioning.tender.question'
+AMENDMENT = 'commissioning.tender.amendment'
+# Who may never learn who asked a question: every provider but the asker
+# (the asker of the published demo question is provider); the staff
+# (officers, finance, evaluators) may
+QUESTION_OUTSIDERS = ['provider2', 'provider3']
+
+
+def asker(demo, question):
+    "Return the login of the provider whose organisation asked question"
+    return demo['login_of_party'][question['party']]
+
+
+@pytest.mark.parametrize('fields', [['party'], ['party.name'],
+        ['create_uid'], ['create_uid.login'], ['write_uid.rec_name']],
+    ids=lambda f: '+'.join(f))
+@pytest.mark.parametrize('viewer', QUESTION_OUTSIDERS)
+def test_question_asker_read(rpc, demo, viewer, fields):
+    """Another provider reads the published question and its answer, never
+    who asked it, now or in its history"""
+    question = demo['question']['published']
+    assert asker(demo, question) == 'provider'
+    for context in [None, {'_datetime': dt.datetime.now()}]:
+        response = rpc.read(viewer, QUESTION, [question['id']],
+            ['question'] + fields, context=context)
+        if error_kind(response) is not None:
+            assert_refused(response)
+            continue
+        for row in response['result']:
+            for name in fields:
+                base = name.split('.')[0]
+                assert row.get(base) in (None, False), (
+                    "LEAK %s -> %s" % (response['_call'], row))
+                assert not row.get(base + '.'), (
+                    "LEAK %s -> %s" % (response['_call'], row))
+    # Positive control: the question and its answer are public
+    row, = rpc.ok(rpc.read(viewer, QUESTION, [question['id']],
+            ['question', 'answer']))
+    assert row['answer'] == question['answer']
+
+
+@pytest.mark.parametrize('oracle', ['party', 'party.name',
+        'create_uid.login', 'write_uid.login'])
+@pytest.mark.parametrize('viewer', QUESTION_OUTSIDERS)
+def test_question_asker_oracle(rpc, demo, viewer, oracle):
+    """A count of the published question by its asker tells the asker: the
+    asker and another organisation count the same, or are refused"""
+    question = demo['question']['published']
+    values = {
+        'party': (demo['party']['provider'], demo['party']['provider3']),
+        'party.name': (PROVIDERS['provider'], PROVIDERS['provider3']),
+        'create_uid.login': ('provider', 'provider3'),
+        'write_uid.login': ('provider', 'provider3'),
+        }[oracle]
+    counts = []
+    for value in values:
+        response = rpc.count(viewer, QUESTION, [
+                ('id', '=', question['id']), (oracle, '=', value)])
+        counts.append(result_or_nothing(response, None))
+    assert counts[0] == counts[1], (
+        "ORACLE on %s: %s counts %s" % (oracle, values, counts))
+
+
+@pytest.mark.parametrize('path', ['party/name', 'create_uid/login',
+        'party/rec_name'])
+@pytest.mark.parametrize('viewer', QUESTION_OUTSIDERS)
+def test_question_asker_export(rpc, demo, viewer, path):
+    "Exporting questions never gives who asked"
+    question = demo['question']['published']
+    response = rpc.export(viewer, QUESTION, [question['id']], [path])
+    assert_no_secret(response, [PROVIDERS['provider'], 'provider'])
+    response = rpc(viewer, QUESTION, 'export_data_domain',
+        [('tender', '=', question['tender'])], [path], 0, None, None)
+    assert_no_secret(response, [PROVIDERS['provider'], 'provider'])
+
+
+@pytest.mark.parametrize('viewer', ['provider', 'provider2'])
+def test_waiting_question_hidden(rpc, demo, viewer):
+    """A question not yet answered and published is its asker's and the
+    officers' only: other providers neither read, count nor export it"""
+    question = demo['question']['asked']
+    assert asker(demo, question) == 'provider3'
+    assert_nothing(rpc.read(viewer, QUESTION, [question['id']],
+            ['question']))
+    assert_nothing(rpc.count(viewer, QUESTION, [('id', '=', question['id'])]))
+    assert_nothing(rpc.count(viewer, QUESTION, [
+                ('question', '=', question['question'])]))
+    assert_no_secret(rpc.export(viewer, QUESTION, [question['id']],
+            ['question']), [question['question']])
+    # Positive controls: its asker and the officer read it
+    for login in ['provider3', 'officer']:
+        row, = rpc.ok(rpc.read(login, QUESTION, [question['id']],
+                ['question']))
+        assert row['question'] == question['question']
+
+
+@pytest.mark.parametrize('attacker,button', [
+        ('provider3', 'answer_question'), ('provider3', 'publish'),
+        ('provider', 'publish'), ('evaluator', 'publish'),
+        ('finance', 'publish')])
+def test_question_buttons_refused(rpc, undo, demo, attacker, button):
+    "Only officers answer and publish questions: nothing changes"
+    record = demo['question']['asked']['id']
+    with undo.guard(QUESTION, [record]):
+        before = rpc.ok(rpc.read('officer', QUESTION, [record],
+                ['state', 'answer', 'write_date']))
+        response = rpc(attacker, QUESTION, button, [record])
+        after = rpc.ok(rpc.read('officer', QUESTION, [record],
+                ['state', 'answer', 'write_date']))
+    assert_refused(response)
+    assert after == before
+
+
+@pytest.mark.parametrize('attacker', ['provider3', 'provider'])
+def test_question_answer_write_refused(rpc, undo, demo, attacker):
+    "A provider cannot answer a question, its own included"
+    attack_write(rpc, undo, QUESTION, demo['question']['asked']['id'],
+        'officer', attacker, {'answer': "TAMPERED"})
+
+
+def test_question_asked_for_another_organisation(rpc, undo, demo):
+    """A provider asks in its own organisation's name only: a question
+    created for another organisation is refused or made its own"""
+    with undo.no_new_rows(QUESTION):
+        response = rpc.create('provider2', QUESTION, [{
+                    'tender': demo['tender'][PUBLISHED],
+                    'question': "Whose question is this?",
+                    'party': demo['party']['provider'],
+                    }])
+        if error_kind(response) is None:
+            created, = response['result']
+            row, = rpc.ok(rpc.read('officer', QUESTION, [created],
+                    ['party']))
+            assert row['party'] == demo['party']['provider2'], row
+        else:
+            assert_refused(response)
+
+
+@pytest.mark.parametrize('attacker', ['provider', 'provider2', 'evaluator',
+        'finance'])
+def test_amendment_create_refused(rpc, undo, demo, attacker):
+    "Only officers amend a tender"
+    with undo.no_new_rows('commissioning.tender.amendment.line', AMENDMENT):
+        response = rpc.create(attacker, AMENDMENT, [{
+                    'tender': demo['tender'][PUBLISHED],
+                    'reason': "TAMPERED",
+                    }])
+    assert_refused(response)
+
+
+@pytest.mark.parametrize('attacker', ['officer', 'provider', 'finance'])
+def test_applied_amendment_locked(rpc, undo, demo, attacker):
+    "An applied amendment is history: nobody rewrites its reason"
+    attack_write(rpc, undo, AMENDMENT, demo['amendment'], 'officer',
+        attacker, {'reason': "TAMPERED"})
+
+
+@pytest.mark.parametrize('viewer', ['provider', 'provider2', 'provider3'])
+def test_providers_read_applied_amendment(rpc, demo, viewer):
+    "Every provider reads the applied amendment of a published tender"
+    row, = rpc.ok(rpc.read(viewer, AMENDMENT, [demo['amendment']],
+            ['reason', 'state']))
+    assert row['state'] == 'applied' and row['reason']
