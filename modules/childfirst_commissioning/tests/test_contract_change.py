@@ -6,6 +6,7 @@ approval (never by who asked) that applies the new value, end date and
 payment schedule and fits the monitoring periods to the new term, the
 rejection with a reason, and who may read and write what."""
 import datetime as dt
+import os
 from decimal import Decimal
 
 import pytest
@@ -18,7 +19,7 @@ from trytond.modules.childfirst_commissioning.exceptions import (
 from trytond.modules.childfirst_commissioning.tests.tools import (
     END, START, TODAY, ContractValidationError, LockedError, SegregationError,
     as_user, assert_writes_refused, confirmed, count_queries, draft_contract,
-    make_provider, make_user, monitoring_periods)
+    make_provider, make_user, monitoring_periods, pdf_text, print_report)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -179,6 +180,41 @@ def test_value_down_keeps_committed(active_contract, officer, finance):
     assert contract.value == Decimal(80000)
     assert contract.end_date == END
     assert sorted(p.amount for p in contract.payments) == [40000, 40000]
+
+
+def test_performance_report_lists_changes(
+        active_contract, officer, finance, provider):
+    "The performance report lists the approved changes with their reason"
+    contract = active_contract
+    _, content, _, _ = print_report(
+        'report_contract_performance', [contract], officer)
+    assert "The value and the term have not changed" in pdf_text(content)
+    new_end = END + relativedelta(years=1)
+    change = draft_change(officer, contract, new_value=Decimal(130000),
+        new_end_date=new_end,
+        payments=schedule((300, 65000), (700, 65000)))
+    rejected = draft_change(officer, contract,
+        new_end_date=END + relativedelta(months=3),
+        reason="A rejected change stays out of the report.")
+    press(officer, 'request', [change, rejected])
+    press(finance, 'approve', [change])
+    with as_user(finance):
+        rejected.__class__.write([rejected], {'rejection_reason': "No."})
+    press(finance, 'reject', [rejected])
+    for user in [officer, provider]:
+        _, content, _, _ = print_report(
+            'report_contract_performance', [contract], user)
+        pdf = pdf_text(content)
+        section = pdf[pdf.index("Contract changes"):pdf.index("Payments")]
+        assert "100,000.00 →" in section and "130,000.00" in section, section
+        assert "%s → %s" % (END.strftime('%m/%d/%Y'),
+            new_end.strftime('%m/%d/%Y')) in section, section
+        assert "The service now covers" in section
+        assert "A rejected change" not in section
+    if os.environ.get('CHILDFIRST_REPORT_DIR'):
+        with open(os.path.join(os.environ['CHILDFIRST_REPORT_DIR'],
+                    'contract-performance-changes.pdf'), 'wb') as f:
+            f.write(content)
 
 
 # The gate, check by check: each refused, then passing once mended
