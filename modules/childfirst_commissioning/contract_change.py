@@ -202,6 +202,16 @@ class ContractChange(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
                             change=change.rec_name,
                             state=change.state_string))
 
+    @classmethod
+    def copy(cls, changes, default=None):
+        default = default.copy() if default is not None else {}
+        # A copy is a new draft: it passes the gate and the sign-off again
+        default.setdefault('state', cls.default_state())
+        for name in (WORKFLOW_FIELDS - {'state'}) | {'rejection_reason'}:
+            default.setdefault(name, None)
+        default.setdefault('signoffs')
+        return super().copy(changes, default=default)
+
     def check_draft(self):
         "Raise unless the change is still a draft"
         if self.state != 'draft':

@@ -168,6 +168,21 @@ def test_longer_term_moves_last_period(active_contract, officer, finance):
     assert Contract(contract.id).changes == (second, first)
 
 
+def test_copy_is_new_draft(active_contract, officer, finance):
+    "A copy of a decided change is a new draft with its values"
+    Change = Pool().get('commissioning.contract.change')
+    change = draft_change(officer, active_contract, new_value=Decimal(110000),
+        payments=schedule((300, 110000)))
+    press(officer, 'request', [change])
+    press(finance, 'approve', [change])
+    with as_user(officer):
+        copy, = Change.copy([Change(change.id)])
+    assert (copy.state, copy.new_value, len(copy.payments)) == (
+        'draft', Decimal(110000), 1)
+    assert not (copy.requested_by or copy.decided_by or copy.old_value
+        or copy.signoffs)
+
+
 def test_value_down_keeps_committed(active_contract, officer, finance):
     "A lower value with a schedule that adds up to it"
     Contract = Pool().get('commissioning.contract')
