@@ -87,6 +87,8 @@ def monitoring_periods(start, end, frequency):
     return periods
 
 
+# How long after its end a contract may still pay
+PAYMENT_GRACE = relativedelta(months=3)
 # The contract fields an approved contract change writes, while it is
 # being applied (never through a user's write)
 CHANGE_FIELDS = {'value', 'end_date'}
@@ -392,7 +394,7 @@ class Contract(
         for payment in payments:
             if (payment.planned_date and self.start_date and self.end_date
                     and not (self.start_date <= payment.planned_date
-                        <= self.end_date + relativedelta(months=3))):
+                        <= self.end_date + PAYMENT_GRACE)):
                 failures.append(message('msg_check_payment_date',
                         date=payment.planned_date))
         return failures

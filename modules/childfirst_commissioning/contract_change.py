@@ -11,8 +11,6 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
-
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
@@ -25,7 +23,7 @@ from trytond.transaction import Transaction
 from . import notification
 from .access import AccessMixin
 from .common import add_workflow, number
-from .contract import apply_changes
+from .contract import PAYMENT_GRACE, apply_changes
 from .exceptions import (
     ContractChangeError, ContractValidationError, LockedError, RelationError)
 from .gate import check, check_gate, checklist_text, message
@@ -37,9 +35,6 @@ COMMITTED_STATES = ['requested', 'approved', 'paid']
 WORKFLOW_FIELDS = {
     'state', 'requested_by', 'requested_at', 'decided_by', 'decided_at',
     'old_value', 'old_end_date'}
-# How long after its end a contract may still pay, as the activation gate
-# of the contract allows
-PAYMENT_GRACE = relativedelta(months=3)
 
 CHANGE_TRANSITIONS = [
     ('draft', 'requested'),
