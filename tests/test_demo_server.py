@@ -18,6 +18,7 @@ import io
 import json
 import os
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -157,6 +158,19 @@ def test_demo_dates_agree(server):
         [('submitted_at', '!=', None)], 0, None, None,
         ['tender', 'submitted_at'], {})['result']
     assert bids
+    # An approved contract change moves the contract's end from the
+    # tendered one: {contract id: (tendered end, end after the changes)}
+    changes = server.call(auth,
+        'model.commissioning.contract.change.search_read',
+        [('state', '=', 'approved')], 0, None,
+        [('decided_at', 'ASC'), ('id', 'ASC')],
+        ['contract', 'old_end_date', 'new_end_date'], {})['result']
+    ends = {}
+    for change in changes:
+        tendered = ends.get(change['contract'], (
+                rpc_date(change['old_end_date']), None))[0]
+        ends[change['contract']] = (tendered, rpc_date(
+                change['new_end_date'] or change['old_end_date']))
     deadlines = {}
     for tender in tenders:
         name = tender['name']
@@ -181,8 +195,11 @@ def test_demo_dates_agree(server):
         if tender['contract.']:
             assert rpc_date(tender['contract_start']) == rpc_date(
                 tender['contract.']['start_date']), name
-            assert rpc_date(tender['contract_end']) == rpc_date(
-                tender['contract.']['end_date']), name
+            end = rpc_date(tender['contract.']['end_date'])
+            tendered, changed = ends.get(
+                tender['contract.']['id'], (end, end))
+            assert rpc_date(tender['contract_end']) == tendered, name
+            assert end == changed, name
     for bid in bids:
         assert rpc_date(bid['submitted_at']) <= deadlines[bid['tender']]
 
@@ -259,6 +276,32 @@ def test_contract_monitoring(server):
             auth, 'model.commissioning.monitoring.return.search_read',
             [], 0, None, None, ['state'], {})
         assert len(response['result']) == 4 * count, login
+
+
+def test_contract_change(server):
+    """The demo contract was extended by an approved change, which its
+    provider reads and the other providers do not"""
+    officer = server.login('officer')
+    changes = server.call(
+        officer, 'model.commissioning.contract.change.search_read',
+        [], 0, None, None, ['state', 'old_value', 'new_value',
+            'old_end_date', 'new_end_date', 'requested_by.login',
+            'decided_by.login', 'contract.value'], {})['result']
+    change, = changes
+    assert change['state'] == 'approved'
+    assert (change['requested_by.']['login'],
+        change['decided_by.']['login']) == ('officer', 'finance')
+    assert Decimal(change['new_value']) > Decimal(change['old_value'])
+    assert Decimal(change['contract.']['value']) == Decimal(
+        change['new_value'])
+    assert rpc_date(change['new_end_date']) > rpc_date(
+        change['old_end_date'])
+    for login, count in [('provider2', 1), ('provider', 0), ('provider3', 0)]:
+        auth = server.login(login)
+        response = server.call(
+            auth, 'model.commissioning.contract.change.search_read',
+            [], 0, None, None, ['new_value'], {})
+        assert len(response['result']) == count, login
 
 
 def chromium(tmp_path):
@@ -603,8 +646,9 @@ def test_demo_reports(server):
             "KPI values by period", "Trends against the targets",
             "Period ending", "Breakdown by group",
             "Collaboration with children", "Monitoring returns",
-            "Review comments", "Please add the breakdown", "Payments",
-            "Requested by", "◆ Inadequate", "● Good"]:
+            "Review comments", "Please add the breakdown",
+            "Contract changes", "The Youth Voice Panel asked for sessions",
+            "Payments", "Requested by", "◆ Inadequate", "● Good"]:
         assert expected in texts['performance'], expected
     assert "Sign-offs" not in texts['performance']
     # The staff's copy has the sign-offs of the contract and its payments
@@ -612,7 +656,7 @@ def test_demo_reports(server):
         assert expected in texts['performance_officer'], expected
     pages = {k: len(PdfReader(io.BytesIO(v)).pages)
         for k, v in reports.items()}
-    assert pages == {'evaluation': 4, 'summary': 2, 'performance': 4,
+    assert pages == {'evaluation': 4, 'summary': 2, 'performance': 5,
         'performance_officer': 5}
 
 

@@ -2,6 +2,8 @@
 # The COPYRIGHT file at the top level of this repository contains the full
 # copyright notices and license terms.
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -85,6 +87,30 @@ def monitoring_periods(start, end, frequency):
     return periods
 
 
+# How long after its end a contract may still pay
+PAYMENT_GRACE = relativedelta(months=3)
+# The contract fields an approved contract change writes, while it is
+# being applied (never through a user's write)
+CHANGE_FIELDS = {'value', 'end_date'}
+_changing = ContextVar('childfirst_contract_changing', default=False)
+
+
+def changing():
+    """Whether an approved contract change is being applied: its new value,
+    end date and payment schedule pass the locks of the active contract"""
+    return _changing.get()
+
+
+@contextmanager
+def apply_changes():
+    "Let the approved contract changes through the locks while applying"
+    token = _changing.set(True)
+    try:
+        yield
+    finally:
+        _changing.reset(token)
+
+
 # The workflow of the contract: its transitions, and its buttons with the
 # states they show in and their icon
 CONTRACT_TRANSITIONS = [
@@ -163,6 +189,12 @@ class Contract(
         "value.")
     signoffs = fields.One2Many(
         'commissioning.signoff', 'origin', "Sign-offs", readonly=True)
+    changes = fields.One2Many(
+        'commissioning.contract.change', 'contract', "Changes",
+        readonly=True,
+        help="The changes of value, end date and payment schedule of the "
+        "active contract: requested by an officer, approved or rejected by "
+        "finance.")
     termination_reason = fields.Text(
         "Termination Reason",
         states={
@@ -290,7 +322,10 @@ class Contract(
             external=False):
         super().check_modification(
             mode, contracts, values=values, external=external)
-        if mode == 'write' and (set(values or {}) - {
+        names = set(values or {})
+        if changing():
+            names -= CHANGE_FIELDS
+        if mode == 'write' and (names - {
                     'state', 'termination_reason', 'activated_by',
                     'reference', 'performance_narrative'}):
             for contract in contracts:
@@ -319,6 +354,12 @@ class Contract(
             raise LockedError(gettext(
                     'childfirst_commissioning.msg_contract_locked',
                     contract=self.rec_name, state=self.state_string))
+
+    def check_schedule(self):
+        """Raise unless the payment schedule of the contract may change: the
+        contract is a draft, or active while an approved change applies"""
+        if not (changing() and self.state == 'active'):
+            self.check_draft()
 
     # The activation gate
 
@@ -353,7 +394,7 @@ class Contract(
         for payment in payments:
             if (payment.planned_date and self.start_date and self.end_date
                     and not (self.start_date <= payment.planned_date
-                        <= self.end_date + relativedelta(months=3))):
+                        <= self.end_date + PAYMENT_GRACE)):
                 failures.append(message('msg_check_payment_date',
                         date=payment.planned_date))
         return failures
@@ -565,13 +606,13 @@ class ContractKpi(AccessMixin, KpiMixin, ModelSQL, ModelView):
         check_ranges(cls, kpis, field_names, baseline=(0, NUMBER_MAX))
 
 
-def check_drafts(vlist):
-    """Raise unless the contracts of the values of new records are drafts,
-    reading them together"""
+def check_drafts(vlist, method='check_draft'):
+    """Raise unless the contracts of the values of new records are drafts
+    (or pass the check method), reading them together"""
     Contract = Pool().get('commissioning.contract')
     for contract in Contract.browse(list(
                 {v['contract'] for v in vlist if v.get('contract')})):
-        contract.check_draft()
+        getattr(contract, method)()
 
 
 def tenet_failures(kpis):

@@ -134,6 +134,10 @@ class AmendmentError(GateError):
     "An amendment applied out of turn or without its sign-off."
 
 
+class ContractChangeError(GateError):
+    "A contract change requested, approved or rejected out of turn."
+
+
 class PerformanceNoticeError(GateError):
     "A contract performance notice cannot be gathered or published."
 

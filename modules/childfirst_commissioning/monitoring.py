@@ -100,6 +100,69 @@ class Period(InputMixin, AccessMixin, ModelSQL, ModelView):
         cls.save(periods)
         return periods
 
+    @classmethod
+    def fit_to_term(cls, contracts):
+        """Fit the monitoring periods of the active contracts to their term
+        after a change of end date.
+
+        The periods that have a return stay as they are, and so do those
+        before them. After them, the periods follow the frequency of the
+        contract up to its new end: a period that starts on the same day as
+        one of them stays (its end and due date moved if they change), the
+        others are deleted, and the planned payments they would release wait
+        for the officer to choose another period. A fixed number of queries
+        for all the contracts, and a write per new end date."""
+        pool = Pool()
+        Configuration = pool.get('commissioning.configuration')
+        Return = pool.get('commissioning.monitoring.return')
+        Payment = pool.get('commissioning.contract.payment')
+        if not contracts:
+            return
+        due_days = dt.timedelta(days=Configuration(1).return_due_days)
+        contract_ids = [c.id for c in contracts]
+        reported = {r.period.id for r in Return.search([
+                    ('contract', 'in', contract_ids),
+                    ])}
+        existing = defaultdict(list)
+        for period in cls.search([
+                    ('contract', 'in', contract_ids),
+                    ], order=[('start_date', 'ASC'), ('id', 'ASC')]):
+            existing[period.contract.id].append(period)
+        to_create, to_delete = [], []
+        moved = defaultdict(list)
+        for contract in contracts:
+            periods = existing[contract.id]
+            ends = [p.end_date for p in periods if p.id in reported]
+            start = (max(ends) + dt.timedelta(days=1) if ends
+                else contract.start_date)
+            wanted = {max(s, start): e for s, e in monitoring_periods(
+                    contract.start_date, contract.end_date,
+                    contract.frequency) if e >= start}
+            for period in periods:
+                if period.end_date < start:
+                    continue
+                end = wanted.pop(period.start_date, None)
+                if end is None:
+                    to_delete.append(period)
+                elif end != period.end_date:
+                    moved[end].append(period)
+            to_create.extend(cls(
+                    contract=contract, start_date=s, end_date=e,
+                    due_date=e + due_days)
+                for s, e in sorted(wanted.items()))
+        if moved:
+            cls.write(*[a for end, periods in moved.items()
+                    for a in (periods, {
+                            'end_date': end,
+                            'due_date': end + due_days,
+                            })])
+        if to_delete:
+            payments = Payment.search([('period', 'in', to_delete)])
+            if payments:
+                Payment.write(payments, {'period': None})
+            cls.delete(to_delete)
+        cls.save(to_create)
+
 
 # The workflow of the return: its transitions, and its buttons with the
 # states they show in and their icon

@@ -11,7 +11,7 @@ from trytond.transaction import Transaction
 from . import notification
 from .access import AccessMixin
 from .common import add_workflow, number
-from .contract import check_drafts
+from .contract import changing, check_drafts
 from .exceptions import (
     CommissioningWarning, ContractValidationError, LockedError, PaymentError)
 from .gate import check, check_gate, checklist_text, date_text, message
@@ -142,7 +142,7 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
             # The contract it is planned on or moved to: check_modification
             # sees the payment before the write
             for payment in payments:
-                payment.contract.check_draft()
+                payment.contract.check_schedule()
 
     @classmethod
     def check_modification(cls, mode, payments, values=None,
@@ -152,8 +152,10 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         changed = set(values or {}) - WORKFLOW_FIELDS - {'period'}
         for payment in payments:
             if mode == 'delete' or changed:
-                if (payment.state != 'planned'
-                        or payment.contract.state != 'draft'):
+                if payment.state != 'planned' or not (
+                        payment.contract.state == 'draft'
+                        or changing()
+                        and payment.contract.state == 'active'):
                     raise LockedError(gettext(
                             'childfirst_commissioning.msg_payment_locked',
                             payment=payment.rec_name))
@@ -167,7 +169,7 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
     def create(cls, vlist):
         # Before the values are read below
         cls.check_input(vlist)
-        check_drafts(vlist)
+        check_drafts(vlist, 'check_schedule')
         return super().create(vlist)
 
     # The gates

@@ -5,7 +5,8 @@
 performance notice: the assessment period and the officer's narrative, each
 KPI's latest rating, the values per period, trends against the targets,
 breakdowns by group, children's involvement, returns with their review
-comments and safeguarding concerns, payments and sign-offs."""
+comments and safeguarding concerns, the approved changes of value and
+term, payments and sign-offs."""
 import math
 
 from reportlab.graphics.charts.lineplots import LinePlot
@@ -119,6 +120,7 @@ class ContractPerformanceReport(CommissioningReport):
         story += cls.breakdown_section(kpis, reported, values, lang)
         story += cls.collaboration_section(returns, lang)
         story += cls.returns_section(returns, lang)
+        story += cls.changes_section(contract, lang)
         story += cls.payments_section(contract, lang)
         story += cls.signoffs_section(contract, lang)
         return story
@@ -476,6 +478,37 @@ class ContractPerformanceReport(CommissioningReport):
                     [38 * mm, 30 * mm, WIDTH - 68 * mm]))
         else:
             result.append(message('no_review_comment', 'note'))
+        return result
+
+    @classmethod
+    def changes_section(cls, contract, lang):
+        """The approved changes of the contract's value and end date, with
+        their reason and who approved them"""
+        rows = []
+        for change in sorted(
+                (c for c in contract.changes if c.state == 'approved'),
+                key=lambda c: (c.decided_at, c.id)):
+            value = end = None
+            if change.new_value is not None:
+                value = label('change_from_to',
+                    old=cls.amount(change.old_value, contract.currency, lang),
+                    new=cls.amount(change.new_value, contract.currency, lang))
+            if change.new_end_date:
+                end = label('change_from_to',
+                    old=cls.format_date(change.old_end_date, lang),
+                    new=cls.format_date(change.new_end_date, lang))
+            rows.append([
+                    cls.format_date(change.decided_at.date(), lang),
+                    value, end, change.reason,
+                    change.decided_by.rec_name if change.decided_by
+                    else None])
+        result = [message('contract_changes', 'heading')]
+        if not rows:
+            return result + [message('no_contract_change')]
+        result.append(table(
+                [labels('date', 'value', 'term', 'reason', 'approved_by')],
+                rows,
+                [20 * mm, 40 * mm, 36 * mm, WIDTH - 126 * mm, 30 * mm]))
         return result
 
     @classmethod

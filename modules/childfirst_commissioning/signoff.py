@@ -17,6 +17,7 @@ GATES = [
     ('contract_activation', "Contract Activation"),
     ('payment_release', "Payment Release"),
     ('amendment', "Tender Amendment"),
+    ('contract_change', "Contract Change"),
     ]
 
 
@@ -66,7 +67,8 @@ class Signoff(InputMixin, AccessMixin, ModelSQL, ModelView):
         return [
             'commissioning.tender', 'commissioning.contract',
             'commissioning.contract.payment',
-            'commissioning.tender.amendment']
+            'commissioning.tender.amendment',
+            'commissioning.contract.change']
 
     @classmethod
     def check_modification(cls, mode, signoffs, values=None, external=False):

@@ -21,6 +21,7 @@ def build(database, config_files, passwords):
             if contract:
                 monitoring.monitor(session, contract)
                 monitoring.publish_notice(session, contract)
+                monitoring.change_contract(session, contract)
 
 
 def evaluated_tender(session, values):

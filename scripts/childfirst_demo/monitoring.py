@@ -4,7 +4,8 @@
 """Step 6, monitoring and payments: the provider fills and submits a year
 of quarterly returns, the officer accepts three and sends the last back
 after its due date (so it is overdue), and the payments are paid, approved,
-requested and planned"""
+requested and planned; then a contract change that finance approves adds
+six months and the money to run them"""
 from decimal import Decimal
 
 from . import tenders
@@ -161,3 +162,51 @@ def publish_notice(session, contract):
             line.unrated_reason = NOTICE_UNRATED
     notice.save()
     notice.click('publish')
+
+
+CHANGE_REASON = (
+    "The Youth Voice Panel asked for sessions in the school holidays and a "
+    "Friday evening drop-in; the council funds six more months of the "
+    "service to run them.")
+CHANGE_DESCRIPTION = (
+    "Holiday sessions and a Friday evening drop-in, and six more months of "
+    "the service.")
+# What the change adds to the value and the term of the demo contract
+CHANGE_VALUE = Decimal('60000')
+CHANGE_MONTHS = 6
+
+
+def change_contract(session, contract):
+    """Extend the active contract by six months with more money: the
+    officer asks for the change with the payments still to plan, finance
+    approves it"""
+    from dateutil.relativedelta import relativedelta
+    Contract = session.model('commissioning.contract', 'officer')
+    Change = session.model('commissioning.contract.change', 'officer')
+    contract = Contract(contract.id)
+    if contract.changes:
+        return
+    value = contract.value + CHANGE_VALUE
+    end = contract.end_date + relativedelta(months=CHANGE_MONTHS)
+    committed = sum(p.amount for p in contract.payments
+        if p.state != 'planned')
+    # Quarterly payments from the first one still planned to the new end
+    first = min(p.planned_date for p in contract.payments
+        if p.state == 'planned')
+    dates = []
+    while first <= end:
+        dates.append(first)
+        first += relativedelta(months=3)
+    instalment = ((value - committed) / len(dates)).quantize(
+        Decimal('0.01'))
+    change = Change(contract=contract, new_value=value, new_end_date=end,
+        reason=CHANGE_REASON, description=CHANGE_DESCRIPTION)
+    for i, date in enumerate(dates):
+        payment = change.payments.new()
+        payment.planned_date = date
+        payment.amount = (value - committed - instalment * (len(dates) - 1)
+            if i == len(dates) - 1 else instalment)
+    change.save()
+    change.click('request')
+    Change = session.model('commissioning.contract.change', 'finance')
+    Change(change.id).click('approve')
