@@ -763,7 +763,7 @@ def test_demo_open_contracting_data(server):
     tender = tenders[CONTRACTED_TENDER]
     steps = by_step(packages[CONTRACTED_TENDER])
     assert list(steps) == [
-        'tender', 'award', 'contract', 'monitoring', 'performance']
+        'tender', 'award', 'contract', 'change', 'monitoring', 'performance']
     contract, = read(server, auth, 'commissioning.contract',
         [('tender', '=', tender['id'])],
         ['reference', 'value', 'start_date', 'end_date', 'provider.name'])
@@ -779,13 +779,28 @@ def test_demo_open_contracting_data(server):
     award, = release['awards']
     assert [s['name'] for s in award['suppliers']] == [
         contract['provider.']['name']]
+    # The contract as signed (UK7), then its approved change (UK10)
+    change, = read(server, auth, 'commissioning.contract.change',
+        [('contract', '=', contract['id']), ('state', '=', 'approved')],
+        ['old_value', 'new_value', 'old_end_date', 'new_end_date', 'reason',
+            'decided_at'])
     release, = steps['contract']
     block, = release['contracts']
     assert block['id'] == contract['reference']
-    assert block['value']['amount'] == number(contract['value'])
+    assert block['value']['amount'] == number(change['old_value'])
     assert block['period'] == {
         'startDate': moment(contract['start_date']),
-        'endDate': moment(contract['end_date'], end=True)}
+        'endDate': moment(change['old_end_date'], end=True)}
+    release, = steps['change']
+    assert release['date'] == moment(change['decided_at'])
+    changed, = release['contracts']
+    assert changed['value']['amount'] == number(contract['value']) == number(
+        change['new_value'])
+    assert changed['period']['endDate'] == moment(
+        contract['end_date'], end=True) == moment(
+        change['new_end_date'], end=True)
+    assert changed['amendments'][0]['rationale'] == change['reason']
+    assert [d['noticeType'] for d in changed['documents']] == ['UK10']
     kpis = read(server, auth, 'commissioning.contract.kpi',
         [('contract', '=', contract['id'])], ['name', 'target'])
     assert sorted(m['title'] for m in block['agreedMetrics']) == sorted(

@@ -16,21 +16,25 @@ amendment      an amendment applied             UK4     <ocid>-amendment-<a>
 enquiries      answers to questions published           <ocid>-enquiries-<t>
 award          the award approved               UK6     <ocid>-award-<t>
 contract       the contract activated           UK7     <ocid>-contract-<c>
+change         a contract change approved       UK10    <ocid>-change-<x>
 monitoring     a monitoring return accepted             <ocid>-monitoring-<p>
 performance    a performance notice published   UK9     <ocid>-performance-<n>
 end            the contract closed or ended     UK11    <ocid>-end-<c>
 cancellation   cancelled after publication      UK12    <ocid>-cancellation-<t>
 =============  ===============================  ======  =======================
 
-(t: the tender, a: the amendment, c: the contract, p: the monitoring
-period, n: the annual contract performance notice. A changed tender notice
-is a UK4 again; the answers to clarification questions and each accepted
-monitoring return are updates that no UK notice stands for: the return is
-an implementation update with its KPI values, breakdowns and payments, and
-the contract performance notice (UK9) gives every KPI's rating for its
-period with the officer's narrative. UK11 is the contract termination
-notice, which the Procurement Act asks for whenever a contract ends, UK12
-the procurement termination notice.)
+(t: the tender, a: the amendment, c: the contract, x: the contract
+change, p: the monitoring period, n: the annual contract performance
+notice. The contract notice gives the value and term the contract was
+signed with; each approved change gives the new ones with its reason. A
+changed tender notice is a UK4 again; the answers to clarification
+questions and each accepted monitoring return are updates that no UK
+notice stands for: the return is an implementation update with its KPI
+values, breakdowns and payments, and the contract performance notice
+(UK9) gives every KPI's rating for its period with the officer's
+narrative. UK11 is the contract termination notice, which the
+Procurement Act asks for whenever a contract ends, UK12 the procurement
+termination notice.)
 
 Nothing else is exported: no draft, no tender waiting for approval, no bid
 before the award (sealed until the close, evaluated until the award), no
@@ -78,6 +82,7 @@ NOTICES = {
     'enquiries': (None, None, 'tenderUpdate'),
     'award': ('UK6', 'awardNotice', 'award'),
     'contract': ('UK7', 'contractNotice', 'contract'),
+    'change': ('UK10', 'contractAmendmentNotice', 'contractAmendment'),
     'monitoring': (None, 'physicalProgressReport', 'implementationUpdate'),
     'performance': ('UK9', 'implementationNotice', 'implementation'),
     'end': ('UK11', 'contractTerminationNotice', 'contractTermination'),
@@ -198,6 +203,7 @@ def collect(tenders, contracts):
     Amendment = pool.get('commissioning.tender.amendment')
     Notice = pool.get('commissioning.contract.performance_notice')
     NoticeLine = pool.get('commissioning.contract.performance_notice.line')
+    Change = pool.get('commissioning.contract.change')
 
     data = SimpleNamespace(
         prefix=ocid_prefix(), configuration=Configuration(1),
@@ -207,7 +213,8 @@ def collect(tenders, contracts):
         returns=defaultdict(list), lines=defaultdict(list),
         breakdowns=defaultdict(list), payments=defaultdict(list),
         questions=defaultdict(list), amendments=defaultdict(list),
-        notices=defaultdict(list), notice_lines=defaultdict(list))
+        notices=defaultdict(list), notice_lines=defaultdict(list),
+        changes=defaultdict(list))
     tender_ids = [t.id for t in tenders]
     contracts = list(contracts)
     if tender_ids:
@@ -296,6 +303,11 @@ def collect(tenders, contracts):
                 ], order=[('period_start', 'ASC'), ('id', 'ASC')])
         for record in notices:
             data.notices[record.contract.id].append(record)
+        for record in Change.search([
+                    ('contract', 'in', contract_ids),
+                    ('state', '=', 'approved'),
+                    ], order=[('decided_at', 'ASC'), ('id', 'ASC')]):
+            data.changes[record.contract.id].append(record)
         notice_ids = [n.id for n in notices]
         if notice_ids:
             for record in NoticeLine.search([('notice', 'in', notice_ids)],
@@ -619,11 +631,14 @@ def contract_award_id(contract):
 
 
 def contract_releases(contract, data):
-    "Return the public releases of the contract: signed, performance, end"
+    """Return the public releases of the contract: signed, changed,
+    monitored, its performance notices, ended"""
     if contract.state not in SIGNED_STATES:
         return []
     ocid = contract_ocid(data.prefix, contract)
     releases = [contract_release(contract, ocid, data)]
+    releases += [change_release(contract, c, ocid)
+        for c in data.changes[contract.id]]
     releases += [monitoring_release(contract, r, ocid, data)
         for r in data.returns[contract.id]]
     releases += [performance_release(contract, n, ocid, data)
@@ -637,6 +652,7 @@ def contract_release(contract, ocid, data):
     buyer, supplier = _buyer(contract), contract.provider
     signoff = data.signoffs.get((str(contract), 'contract_activation'))
     date = signoff.create_date if signoff else _changed(contract)
+    value, end = signed_terms(contract, data)
     values = {}
     if not contract.tender:
         # A contract brought into the system: its award is the contract's
@@ -644,10 +660,10 @@ def contract_release(contract, ocid, data):
                     'id': contract_award_id(contract),
                     'title': contract.name,
                     'status': 'active',
-                    'value': money(contract.value, contract.currency),
+                    'value': money(value, contract.currency),
                     'suppliers': [organization(supplier)],
                     'contractPeriod': period(
-                        contract.start_date, contract.end_date),
+                        contract.start_date, end),
                     })]
     return release(ocid, 'contract', contract.id, date,
         [(buyer, 'buyer'), (supplier, 'supplier')],
@@ -657,14 +673,52 @@ def contract_release(contract, ocid, data):
                     'awardID': contract_award_id(contract),
                     'title': contract.name,
                     'status': 'active',
-                    'period': period(contract.start_date, contract.end_date),
-                    'value': money(contract.value, contract.currency),
+                    'period': period(contract.start_date, end),
+                    'value': money(value, contract.currency),
                     'dateSigned': moment(date),
                     'agreedMetrics': [
                         _agreed_metric(k) for k in data.kpis[contract.id]],
                     'documents': [notice('contract', contract.id, date)],
                     })],
         **values)
+
+
+def signed_terms(contract, data):
+    """Return the value and the end date the contract was signed with:
+    those before its first approved change"""
+    changes = data.changes[contract.id]
+    if changes:
+        return changes[0].old_value, changes[0].old_end_date
+    return contract.value, contract.end_date
+
+
+def change_release(contract, change, ocid):
+    """Return the contract change notice (UK10) of the approved change: the
+    value and term from then on, and the amendment with its reason"""
+    date = change.decided_at
+    value = (change.new_value if change.new_value is not None
+        else change.old_value)
+    end = change.new_end_date or change.old_end_date
+    release_id = '%s-change-%s' % (ocid, change.id)
+    return release(ocid, 'change', change.id, date,
+        [(_buyer(contract), 'buyer'), (contract.provider, 'supplier')],
+        contracts=[_clean({
+                    'id': contract_id(contract),
+                    'awardID': contract_award_id(contract),
+                    'value': money(value, contract.currency),
+                    'period': period(contract.start_date, end),
+                    'amendments': [_clean({
+                                'id': str(change.id),
+                                'date': moment(date),
+                                'rationale': change.reason,
+                                'description': change.description,
+                                'amendsReleaseID': '%s-contract-%s' % (
+                                    ocid, contract.id),
+                                'releaseID': release_id,
+                                })],
+                    'documents': [notice('change', 'change-%s' % change.id,
+                            date, change.reason)],
+                    })])
 
 
 def _unit(kpi):
@@ -1031,6 +1085,7 @@ def changed_since(since):
     contracts |= ids('commissioning.monitoring.return', 'contract.id')
     contracts |= ids(
         'commissioning.contract.performance_notice', 'contract.id')
+    contracts |= ids('commissioning.contract.change', 'contract.id')
     contracts |= ids(
         'commissioning.monitoring.return.line', 'return_.contract.id')
     contracts |= ids(

@@ -788,3 +788,58 @@ def test_amendment_and_enquiries(published, officer, bidders):
             "Not yet decided."]:
         assert secret not in text
     assert [p['roles'] for p in release['parties']] == [['buyer']]
+
+
+# Contract changes (UK10)
+
+def test_contract_change_release(lifecycle):
+    """An approved contract change is a contract change notice (UK10) with
+    the new value and term and its reason; the contract notice keeps the
+    terms signed, and the compiled record has the new ones"""
+    from trytond.modules.childfirst_commissioning.tests.test_contract_change import (  # noqa: E501
+        draft_change, press, schedule)
+    Contract = Pool().get('commissioning.contract')
+    contract = lifecycle.contract
+    signed_value, signed_end = contract.value, contract.end_date
+    paid = lifecycle.payment.amount
+    new_value = signed_value + Decimal(50000)
+    new_end = signed_end + dt.timedelta(days=91)
+    rest = (new_value - paid) / 2
+    change = draft_change(lifecycle.officer, contract,
+        new_value=new_value, new_end_date=new_end,
+        description="Holiday sessions the children asked for.",
+        payments=schedule((500, rest), (600, rest)))
+    refused = draft_change(lifecycle.officer, contract,
+        new_end_date=new_end + dt.timedelta(days=30))
+    press(lifecycle.officer, 'request', [change.id, refused.id])
+    press(lifecycle.finance, 'approve', [change.id])
+    with as_user(lifecycle.officer):
+        package = Contract.ocds_release_package([Contract(contract.id)])
+    assert ocds_schema.errors(package) == []
+    steps = releases_by_step(package)
+    assert list(steps)[:3] == ['contract', 'change', 'monitoring']
+    ocid = 'ocds-childfirst-%s' % lifecycle.tender.id
+    signed, = steps['contract'][0]['contracts']
+    assert signed['value']['amount'] == float(signed_value)
+    assert signed['period']['endDate'] == ocds.moment(signed_end, end=True)
+    release, = steps['change']
+    change = change.__class__(change.id)
+    assert release['id'] == '%s-change-%s' % (ocid, change.id)
+    assert release['tag'] == ['contractAmendment']
+    assert release['date'] == ocds.moment(change.decided_at)
+    block, = release['contracts']
+    assert block['value']['amount'] == float(new_value)
+    assert block['period']['endDate'] == ocds.moment(new_end, end=True)
+    amendment, = block['amendments']
+    assert (amendment['rationale'], amendment['description']) == (
+        "The service now covers the school holidays.",
+        "Holiday sessions the children asked for.")
+    assert amendment['amendsReleaseID'] == '%s-contract-%s' % (
+        ocid, contract.id)
+    assert [d['noticeType'] for d in block['documents']] == ['UK10']
+    # The change waiting for finance is not public
+    assert len(steps['change']) == 1
+    _, records = ocds.publications([lifecycle.tender], [])
+    compiled = records['records'][0]['compiledRelease']['contracts'][0]
+    assert compiled['value']['amount'] == float(new_value)
+    assert compiled['period']['endDate'] == ocds.moment(new_end, end=True)
