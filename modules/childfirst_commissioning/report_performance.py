@@ -5,7 +5,8 @@
 performance notice: the assessment period and the officer's narrative, each
 KPI's latest rating, the values per period, trends against the targets,
 breakdowns by group, children's involvement, returns with their review
-comments and safeguarding concerns, payments and sign-offs."""
+comments and safeguarding concerns, performance failures, payments and
+sign-offs."""
 import math
 
 from reportlab.graphics.charts.lineplots import LinePlot
@@ -119,6 +120,7 @@ class ContractPerformanceReport(CommissioningReport):
         story += cls.breakdown_section(kpis, reported, values, lang)
         story += cls.collaboration_section(returns, lang)
         story += cls.returns_section(returns, lang)
+        story += cls.failures_section(contract, lang)
         story += cls.payments_section(contract, lang)
         story += cls.signoffs_section(contract, lang)
         return story
@@ -476,6 +478,37 @@ class ContractPerformanceReport(CommissioningReport):
                     [38 * mm, 30 * mm, WIDTH - 68 * mm]))
         else:
             result.append(message('no_review_comment', 'note'))
+        return result
+
+    @classmethod
+    def failures_section(cls, contract, lang):
+        """The performance failures of the contract the reader may read,
+        with their improvement plan and outcome"""
+        pool = Pool()
+        Failure = pool.get('commissioning.contract.failure')
+        ModelAccess = pool.get('ir.model.access')
+        if not ModelAccess.check(
+                Failure.__name__, 'read', raise_exception=False):
+            return []
+        kinds = selection(Failure, 'kind')
+        states = selection(Failure, 'state')
+        failures = Failure.search([('contract', '=', contract.id)],
+            order=[('create_date', 'ASC'), ('id', 'ASC')])
+        rows = [[
+                kinds[f.kind] + (" – " + f.kpi.name if f.kpi else ""),
+                f.description, f.improvement_plan,
+                cls.format_date(f.deadline, lang), states[f.state],
+                f.outcome] for f in failures]
+        result = [message('failures', 'heading'),
+            message('failures_note', 'note')]
+        if not rows:
+            return result + [message('no_failure')]
+        result.append(table(
+                [labels('failure_kind', 'failure_description',
+                        'improvement_plan', 'failure_deadline', 'state',
+                        'outcome')], rows,
+                [30 * mm, 40 * mm, 40 * mm, 20 * mm, 18 * mm,
+                    WIDTH - 148 * mm]))
         return result
 
     @classmethod
