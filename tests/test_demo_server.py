@@ -603,7 +603,9 @@ def test_demo_reports(server):
             "Period ending", "Breakdown by group",
             "Collaboration with children", "Monitoring returns",
             "Review comments", "Please add the breakdown", "Payments",
-            "Requested by", "◆ Inadequate", "● Good"]:
+            "Requested by", "◆ Inadequate", "● Good",
+            "Performance failures", "Inadequate KPI",
+            "Each mentor agrees three goals"]:
         assert expected in texts['performance'], expected
     assert "Sign-offs" not in texts['performance']
     # The staff's copy has the sign-offs of the contract and its payments
@@ -611,5 +613,5 @@ def test_demo_reports(server):
         assert expected in texts['performance_officer'], expected
     pages = {k: len(PdfReader(io.BytesIO(v)).pages)
         for k, v in reports.items()}
-    assert pages == {'evaluation': 4, 'summary': 2, 'performance': 4,
+    assert pages == {'evaluation': 4, 'summary': 2, 'performance': 5,
         'performance_officer': 5}

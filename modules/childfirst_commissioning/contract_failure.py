@@ -28,8 +28,8 @@ from .gate import check, check_gate, date_text, message
 from .validation import InputMixin
 
 FAILURE_KINDS = [
-    ('inadequate_kpi', "KPI Inadequate Two Periods Running"),
-    ('overdue_return', "Monitoring Return Overdue"),
+    ('inadequate_kpi', "Inadequate KPI"),
+    ('overdue_return', "Overdue Return"),
     ('other', "Other"),
     ]
 FAILURE_STATES = [

@@ -5,7 +5,7 @@
 performance notice: the assessment period and the officer's narrative, each
 KPI's latest rating, the values per period, trends against the targets,
 breakdowns by group, children's involvement, returns with their review
-comments and safeguarding concerns, performance failures, payments and
+comments and safeguarding concerns, payments, performance failures and
 sign-offs."""
 import math
 
@@ -120,8 +120,8 @@ class ContractPerformanceReport(CommissioningReport):
         story += cls.breakdown_section(kpis, reported, values, lang)
         story += cls.collaboration_section(returns, lang)
         story += cls.returns_section(returns, lang)
-        story += cls.failures_section(contract, lang)
         story += cls.payments_section(contract, lang)
+        story += cls.failures_section(contract, lang)
         story += cls.signoffs_section(contract, lang)
         return story
 
@@ -507,8 +507,8 @@ class ContractPerformanceReport(CommissioningReport):
                 [labels('failure_kind', 'failure_description',
                         'improvement_plan', 'failure_deadline', 'state',
                         'outcome')], rows,
-                [30 * mm, 40 * mm, 40 * mm, 20 * mm, 18 * mm,
-                    WIDTH - 148 * mm]))
+                [28 * mm, 38 * mm, 42 * mm, 19 * mm, 17 * mm,
+                    WIDTH - 144 * mm]))
         return result
 
     @classmethod

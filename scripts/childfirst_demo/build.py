@@ -19,6 +19,7 @@ def build(database, config_files, passwords):
             if contract:
                 monitoring.monitor(session, contract)
                 monitoring.publish_notice(session, contract)
+                monitoring.record_failure(session, contract)
 
 
 def evaluated_tender(session, values):

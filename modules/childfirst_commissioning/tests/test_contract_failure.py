@@ -16,7 +16,7 @@ from trytond.model.exceptions import AccessButtonError, AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     TODAY, LockedError, PaymentError, as_user, assert_writes_refused,
     bid_on, count_queries, draft_contract, fill_return, make_provider,
-    make_user, publish_tender)
+    make_user, pdf_text, print_report, publish_tender)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -346,6 +346,36 @@ def test_state_written_by_nobody(active_contract, officer, finance, provider):
     with as_user(finance), pytest.raises(AccessButtonError):
         Failure.resolve([Failure(failure.id)])
     assert Failure(failure.id).state == 'open'
+
+
+# The performance report
+
+def test_performance_report_lists_failures(
+        active_contract, officer, provider):
+    """The contract performance report lists the failures with their
+    improvement plan, deadline, state and outcome, for the officer and the
+    provider; without failures it says so"""
+    Failure = Pool().get(FAILURE)
+    _, content, _, _ = print_report(
+        'report_contract_performance', [active_contract], officer)
+    assert "No performance failure is recorded." in pdf_text(content)
+    failure = record_failure(officer, active_contract,
+        improvement_plan="Sessions rescheduled with notice.",
+        deadline=dt.date(2026, 3, 31))
+    with as_user(officer):
+        Failure.write([failure], {'outcome': "No session cancelled since."})
+        Failure.resolve([failure])
+    for user in [officer, provider]:
+        _, content, _, _ = print_report(
+            'report_contract_performance', [active_contract], user)
+        text = pdf_text(content)
+        for expected in ["Performance failures", "Other",
+                "Sessions were cancelled without notice.",
+                "Sessions rescheduled with notice.", "Resolved",
+                "No session cancelled since."]:
+            assert expected in text, (user.login, expected)
+        # In the reader's language
+        assert "31/03/2026" in text or "03/31/2026" in text
 
 
 # Past performance
