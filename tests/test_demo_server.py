@@ -648,7 +648,9 @@ def test_demo_reports(server):
             "Collaboration with children", "Monitoring returns",
             "Review comments", "Please add the breakdown",
             "Contract changes", "The Youth Voice Panel asked for sessions",
-            "Payments", "Requested by", "◆ Inadequate", "● Good"]:
+            "Payments", "Requested by", "◆ Inadequate", "● Good",
+            "Performance failures", "Inadequate KPI",
+            "Each mentor agrees three goals"]:
         assert expected in texts['performance'], expected
     assert "Sign-offs" not in texts['performance']
     # The staff's copy has the sign-offs of the contract and its payments

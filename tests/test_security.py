@@ -542,6 +542,8 @@ def demo(server, rpc):
                 [('return_.contract', '=', c)]),
             ('breakdowns', 'commissioning.monitoring.return.breakdown',
                 [('line.return_.contract', '=', c)]),
+            ('failures', 'commissioning.contract.failure',
+                [('contract', '=', c)]),
             ]:
         d[key] = [r['id'] for r in rpc.first(
                 ['officer', 'admin'], model, domain, ['id'])]
@@ -1160,7 +1162,7 @@ def holder_annotations(rpc, undo, demo):
 BID_KINDS = ['bid', 'bid.response', 'bid.collaboration', 'bid.score']
 CONTRACT_KINDS = ['contract', 'contract.kpi', 'monitoring.period',
     'monitoring.return', 'monitoring.return.line',
-    'monitoring.return.breakdown', 'contract.payment',
+    'monitoring.return.breakdown', 'contract.payment', 'contract.failure',
     'return.collaboration', 'return.attachment', 'return.note']
 KIND_MODELS = {
     'bid': 'commissioning.bid',
@@ -1175,6 +1177,7 @@ KIND_MODELS = {
     'monitoring.return.breakdown':
     'commissioning.monitoring.return.breakdown',
     'contract.payment': 'commissioning.contract.payment',
+    'contract.failure': 'commissioning.contract.failure',
     'return.collaboration': 'commissioning.collaboration',
     'return.attachment': 'ir.attachment',
     'return.note': 'ir.note',
@@ -1220,6 +1223,7 @@ def isolation_ids(rpc, demo, annotations, owner, kind):
         'monitoring.return.line': demo['lines'],
         'monitoring.return.breakdown': demo['breakdowns'],
         'contract.payment': [p['id'] for p in demo['payments']],
+        'contract.failure': demo['failures'],
         'return.collaboration': demo['return_collaborations'],
         }[kind]
 

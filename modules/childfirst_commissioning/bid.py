@@ -28,7 +28,8 @@ from .exceptions import (
     WithdrawError)
 from .gate import check, check_gate, checklist_text, confirm, message
 from .ranking import RANKING_FIELDS
-from .states import BID_STATES, DEAD_STATES, LIVE_STATES, TENDER_STATES
+from .states import (
+    BID_STATES, CLOSED_STATES, DEAD_STATES, LIVE_STATES, TENDER_STATES)
 from .validation import InputMixin
 
 # The bids stored per statement: 7 parameters each, below the 32,766 of
@@ -153,6 +154,17 @@ class Bid(
         fields.Text("Child First Language",
             help="Words in your answers that label children, with the Child "
             "First wording to use instead."), 'get_language_notes')
+    past_failures = fields.Function(
+        fields.Integer("Past Performance Failures",
+            help="The performance failures recorded on the bidder's "
+            "contracts. Shown once the tender closes."),
+        'get_past_performance')
+    past_performance = fields.Function(
+        fields.Text("Past Performance",
+            help="The performance failures recorded on the bidder's "
+            "contracts, with their state and outcome. Shown once the "
+            "tender closes."),
+        'get_past_performance')
     state = fields.Selection(
         BID_STATES, "State", readonly=True, required=True, sort=False,
         help="Draft until you submit it; then submitted, and awarded or "
@@ -351,6 +363,22 @@ class Bid(
 
     # Sealing is the record rules of bid.xml: until the tender closes, a bid
     # and everything beneath it exist only for the bidding organisation.
+
+    @classmethod
+    def get_past_performance(cls, bids, names):
+        """Return the past performance of the bidders of the bids whose
+        tender is closed: a sealed bid shows nothing"""
+        Failure = Pool().get('commissioning.contract.failure')
+        unsealed = [b for b in bids if b.tender.state in CLOSED_STATES]
+        past = Failure.past_performance([b.provider.id for b in unsealed])
+        result = {n: {b.id: None for b in bids} for n in names}
+        for bid in unsealed:
+            count, summary = past[bid.provider.id]
+            if 'past_failures' in result:
+                result['past_failures'][bid.id] = count
+            if 'past_performance' in result:
+                result['past_performance'][bid.id] = summary
+        return result
 
     def get_language_notes(self, name):
         pool = Pool()

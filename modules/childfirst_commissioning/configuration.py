@@ -23,6 +23,7 @@ _RANGES = [
     ('notification_closing_days', 1, 60),
     ('notification_due_days', 1, 60),
     ('amendment_minimum_days', 0, 60),
+    ('failure_overdue_days', 0, 365),
     ]
 # The documents commissioning records take by default: the files of
 # public-sector documents
@@ -76,6 +77,10 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
         "Return Due (days)", required=True,
         help="Days after the end of a monitoring period by which the "
         "provider's return is due.")
+    failure_overdue_days = fields.Integer(
+        "Overdue Return Failure (days)", required=True,
+        help="Days after its due date that a return not yet submitted is "
+        "recorded as a performance failure of the contract.")
     document_size_max = fields.Integer(
         "Maximum Document Size (MB)", required=True,
         help="The largest file users may attach to a tender, a bid, a "
@@ -150,6 +155,10 @@ class Configuration(InputMixin, ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_return_due_days(cls):
         return 20
+
+    @classmethod
+    def default_failure_overdue_days(cls):
+        return 30
 
     @classmethod
     def default_amendment_minimum_days(cls):

@@ -220,6 +220,12 @@ class Contract(
         "Performance Notices", readonly=True,
         help="The contract performance notices (UK9): one at least every "
         "12 months while the contract is active.")
+    failures = fields.One2Many(
+        'commissioning.contract.failure', 'contract',
+        "Performance Failures", readonly=True,
+        help="The KPIs rated inadequate for two periods running, the "
+        "returns overdue and the other failures recorded by officers, "
+        "with their improvement plans.")
     performance_notice_due = fields.Function(
         fields.Boolean("Performance Notice Due",
             help="Twelve months have passed since the contract started or "

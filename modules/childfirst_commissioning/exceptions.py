@@ -142,5 +142,13 @@ class PerformanceNoticeError(GateError):
     "A contract performance notice cannot be gathered or published."
 
 
+class FailureError(GateError):
+    "A performance failure cannot be resolved or escalated."
+
+
+class FailureValidationError(ValidationError):
+    pass
+
+
 class GivingError(UserError):
     "A 360Giving data package does not validate against the standard."

@@ -17,4 +17,6 @@ class Cron(metaclass=PoolMeta):
                     "Create Due Monitoring Returns and Flag Overdue Ones"),
                 ('commissioning.notification|send_reminders',
                     "Send Commissioning Reminders"),
+                ('commissioning.contract.failure|detect',
+                    "Record Contract Performance Failures"),
                 ])

@@ -543,9 +543,13 @@ class Return(
     @ModelView.button
     @Workflow.transition('accepted')
     def accept(cls, returns):
+        Failure = Pool().get('commissioning.contract.failure')
         for record in returns:
             record.check_reviewer()
         cls.write(returns, {'reviewed_by': Transaction().user})
+        # A KPI now inadequate for two periods running is a failure; the
+        # workflow writes the state of the returns once this is done
+        Failure.detect(list({r.contract for r in returns}), accepted=returns)
 
     @classmethod
     @ModelView.button

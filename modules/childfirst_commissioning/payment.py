@@ -176,12 +176,15 @@ class Payment(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
 
     def request_checks(self):
         "Return the checks of the payment request and its approval"
+        Failure = Pool().get('commissioning.contract.failure')
         return [
             check('msg_check_payment_return_label', self.return_failures()),
             check('msg_check_payment_overdue_label', [
                     message('msg_check_payment_overdue',
                         period=r.period.rec_name, due=r.period.due_date)
                     for r in self.contract.returns if r.overdue]),
+            check('msg_check_payment_failure_label',
+                Failure.hold_failures(self.contract)),
             ]
 
     def return_failures(self):

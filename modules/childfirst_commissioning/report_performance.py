@@ -6,7 +6,7 @@ performance notice: the assessment period and the officer's narrative, each
 KPI's latest rating, the values per period, trends against the targets,
 breakdowns by group, children's involvement, returns with their review
 comments and safeguarding concerns, the approved changes of value and
-term, payments and sign-offs."""
+term, payments, performance failures and sign-offs."""
 import math
 
 from reportlab.graphics.charts.lineplots import LinePlot
@@ -122,6 +122,7 @@ class ContractPerformanceReport(CommissioningReport):
         story += cls.returns_section(returns, lang)
         story += cls.changes_section(contract, lang)
         story += cls.payments_section(contract, lang)
+        story += cls.failures_section(contract, lang)
         story += cls.signoffs_section(contract, lang)
         return story
 
@@ -509,6 +510,37 @@ class ContractPerformanceReport(CommissioningReport):
                 [labels('date', 'value', 'term', 'reason', 'approved_by')],
                 rows,
                 [20 * mm, 40 * mm, 36 * mm, WIDTH - 126 * mm, 30 * mm]))
+        return result
+
+    @classmethod
+    def failures_section(cls, contract, lang):
+        """The performance failures of the contract the reader may read,
+        with their improvement plan and outcome"""
+        pool = Pool()
+        Failure = pool.get('commissioning.contract.failure')
+        ModelAccess = pool.get('ir.model.access')
+        if not ModelAccess.check(
+                Failure.__name__, 'read', raise_exception=False):
+            return []
+        kinds = selection(Failure, 'kind')
+        states = selection(Failure, 'state')
+        failures = Failure.search([('contract', '=', contract.id)],
+            order=[('create_date', 'ASC'), ('id', 'ASC')])
+        rows = [[
+                kinds[f.kind] + (" – " + f.kpi.name if f.kpi else ""),
+                f.description, f.improvement_plan,
+                cls.format_date(f.deadline, lang), states[f.state],
+                f.outcome] for f in failures]
+        result = [message('failures', 'heading'),
+            message('failures_note', 'note')]
+        if not rows:
+            return result + [message('no_failure')]
+        result.append(table(
+                [labels('failure_kind', 'failure_description',
+                        'improvement_plan', 'failure_deadline', 'state',
+                        'outcome')], rows,
+                [28 * mm, 38 * mm, 42 * mm, 19 * mm, 17 * mm,
+                    WIDTH - 144 * mm]))
         return result
 
     @classmethod

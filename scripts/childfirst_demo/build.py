@@ -22,6 +22,7 @@ def build(database, config_files, passwords):
                 monitoring.monitor(session, contract)
                 monitoring.publish_notice(session, contract)
                 monitoring.change_contract(session, contract)
+                monitoring.record_failure(session, contract)
 
 
 def evaluated_tender(session, values):

@@ -5,7 +5,9 @@
 of quarterly returns, the officer accepts three and sends the last back
 after its due date (so it is overdue), and the payments are paid, approved,
 requested and planned; then a contract change that finance approves adds
-six months and the money to run them"""
+six months and the money to run them, and the officer records a
+performance failure with the provider's improvement plan"""
+import datetime as dt
 from decimal import Decimal
 
 from . import tenders
@@ -210,3 +212,36 @@ def change_contract(session, contract):
     change.click('request')
     Change = session.model('commissioning.contract.change', 'finance')
     Change(change.id).click('approve')
+
+
+FAILURE_DESCRIPTION = (
+    "%s: the first quarter's value was inadequate and the next two stayed "
+    "below the target.")
+FAILURE_PLAN = (
+    "Each mentor agrees three goals with every child at the first meeting "
+    "and reviews them monthly; progress is discussed at the monthly "
+    "contract meeting.")
+
+
+def record_failure(session, contract):
+    """Record as the officer a performance failure of the KPI the first
+    accepted return rated inadequate, open with the provider's improvement
+    plan; it does not hold the payments"""
+    Return = session.model('commissioning.monitoring.return', 'officer')
+    Failure = session.model('commissioning.contract.failure', 'officer')
+    if Failure.find([('contract', '=', contract.id)]):
+        return
+    first = Return.find([
+            ('contract', '=', contract.id), ('state', '=', 'accepted'),
+            ], order=[('period', 'ASC')])[0]
+    line = [r for r in first.lines
+        if r.rating == 'inadequate' and r.kpi.direction == 'higher'][0]
+    failure = Failure()
+    failure.contract = first.contract
+    failure.kind = 'inadequate_kpi'
+    failure.kpi = line.kpi
+    failure.period = first.period
+    failure.description = FAILURE_DESCRIPTION % line.kpi.name
+    failure.improvement_plan = FAILURE_PLAN
+    failure.deadline = dt.date.today() + dt.timedelta(days=60)
+    failure.save()
