@@ -581,8 +581,8 @@ class ContractPerformanceReport(CommissioningReport):
 
     @classmethod
     def signoffs_section(cls, contract, lang):
-        """The sign-offs of the contract and of its payments, for the
-        readers who may read sign-offs"""
+        """The sign-offs of the contract, of its changes and of its
+        payments, for the readers who may read sign-offs"""
         pool = Pool()
         Signoff = pool.get('commissioning.signoff')
         ModelAccess = pool.get('ir.model.access')
@@ -592,17 +592,24 @@ class ContractPerformanceReport(CommissioningReport):
         gates = selection(Signoff, 'gate')
         decisions = selection(Signoff, 'decision')
         payments = {str(p): p for p in contract.payments}
+        changes = {str(c): c for c in contract.changes}
         signoffs = Signoff.search([
-                ('origin', 'in', [str(contract)] + list(payments)),
+                ('origin', 'in',
+                    [str(contract)] + list(payments) + list(changes)),
                 ], order=[('create_date', 'ASC'), ('id', 'ASC')])
         rows = []
         for signoff in signoffs:
             payment = payments.get(str(signoff.origin))
+            change = changes.get(str(signoff.origin))
+            if payment:
+                what = cls.amount(payment.amount, contract.currency, lang)
+            elif change:
+                what = change.rec_name
+            else:
+                what = contract.rec_name
             rows.append([
                     cls.format_datetime_short(signoff.decided_at, lang),
-                    gates[signoff.gate],
-                    cls.amount(payment.amount, contract.currency, lang)
-                    if payment else contract.rec_name,
+                    gates[signoff.gate], what,
                     decisions[signoff.decision], signoff.user.rec_name,
                     signoff.requested_by.rec_name if signoff.requested_by
                     else None,

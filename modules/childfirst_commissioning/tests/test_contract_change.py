@@ -226,6 +226,10 @@ def test_performance_report_lists_changes(
             new_end.strftime('%m/%d/%Y')) in section, section
         assert "The service now covers" in section
         assert "A rejected change" not in section
+        # Finance's decisions on the changes are among the sign-offs, for
+        # the staff only
+        signoffs = pdf[pdf.index("Sign-offs"):] if user == officer else ''
+        assert (signoffs.count("Contract Change") == 2) == (user == officer)
     if os.environ.get('CHILDFIRST_REPORT_DIR'):
         with open(os.path.join(os.environ['CHILDFIRST_REPORT_DIR'],
                     'contract-performance-changes.pdf'), 'wb') as f:
