@@ -1,0 +1,227 @@
+# This file is part of Child First commissioning for Tryton.
+# The COPYRIGHT file at the top level of this repository contains the full
+# copyright notices and license terms.
+"""The lots of a tender: their design gate, their bids, their ranking and
+their award"""
+from decimal import Decimal
+
+import pytest
+
+from trytond.model.exceptions import AccessError
+from trytond.modules.childfirst_commissioning.tests.tools import (
+    CF, DELIVERY, EVIDENCE, LockedError, TenderDesignError, as_user,
+    count_queries, criterion, make_tender)
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+PRICE = "Price"
+
+
+def add_lots(tender, *lots):
+    """Add lots to tender, each (name, budget, criterion names), all the
+    tender's criteria when names is None; return the tender"""
+    pool = Pool()
+    Lot = pool.get('commissioning.tender.lot')
+    Tender = pool.get('commissioning.tender')
+    names = [c.name for c in tender.criteria]
+    Lot.create([{
+                'tender': tender.id,
+                'name': name,
+                'budget': Decimal(budget),
+                'criteria': [('add', [criterion(tender, n).id
+                            for n in (names if wanted is None else wanted)])],
+                } for name, budget, wanted in lots])
+    return Tender(tender.id)
+
+
+def design_failures(tender):
+    "Return the message of the design gate of tender, None when it passes"
+    Tender = Pool().get('commissioning.tender')
+    try:
+        Tender.check_design([Tender(tender.id)])
+    except TenderDesignError as error:
+        return error.message
+    return None
+
+
+# The design gate
+
+def test_lots_pass_design(officer):
+    "Lots with every Child First criterion within the budget pass"
+    with Transaction().set_user(officer.id):
+        tender = add_lots(make_tender(max_lots_per_bid=1),
+            ("North", 100000, None), ("South", 150000, None))
+        assert design_failures(tender) is None
+        assert tender.design_ready
+        assert "lot" in tender.design_checklist.splitlines()[-1].lower()
+
+
+def test_tender_without_lots_unchanged(officer):
+    "A tender without lots has the checklist it always had"
+    with Transaction().set_user(officer.id):
+        tender = make_tender()
+        assert not tender.lots
+        assert tender.design_ready
+        assert "lot" not in tender.design_checklist.lower()
+
+
+def test_lot_missing_tenet_refused(officer):
+    "A lot without a scored criterion of a tenet is refused, by name"
+    with Transaction().set_user(officer.id):
+        tender = add_lots(make_tender(),
+            ("North", 100000, None),
+            ("South", 100000, [CF[0], CF[1], CF[2], DELIVERY, EVIDENCE,
+                    PRICE]))
+        failures = design_failures(tender)
+    assert 'Lot "South"' in failures
+    assert "Diverting from stigma" in failures
+    assert 'Lot "North"' not in failures
+
+
+def test_lot_child_first_weight_refused(officer):
+    "A lot whose Child First criteria weigh less than the minimum fails"
+    Configuration = Pool().get('commissioning.configuration')
+    Configuration.write([Configuration(1)], {'minimum_child_first_weight': 45})
+    with Transaction().set_user(officer.id):
+        tender = make_tender()
+        Criterion = Pool().get('commissioning.tender.criterion')
+        Criterion.write([criterion(tender, CF[3])], {'weight': Decimal(0)})
+        Criterion.write([criterion(tender, DELIVERY)], {'weight': Decimal(30)})
+        tender = add_lots(tender, ("North", 100000, None))
+        failures = design_failures(tender)
+    assert 'Lot "North"' in failures
+    assert "at least 45" in failures
+
+
+def test_lot_evidence_criterion_refused(officer):
+    "A lot without the evidence of collaboration requirement is refused"
+    with Transaction().set_user(officer.id):
+        tender = add_lots(make_tender(),
+            ("North", 100000, CF + [DELIVERY, PRICE]))
+        failures = design_failures(tender)
+    assert 'Lot "North"' in failures
+    assert "Evidence of collaboration with children" in failures
+
+
+def test_lot_budget_refused(officer):
+    "A lot without a budget, and lots over the tender's budget, fail"
+    with Transaction().set_user(officer.id):
+        tender = add_lots(make_tender(),
+            ("North", 0, None), ("South", 260000, None))
+        failures = design_failures(tender)
+    assert 'Lot "North": Its budget must be more than 0' in failures
+    assert "add up to 260000, more than the tender's budget of 250000" in (
+        failures)
+
+
+def test_lot_failures_listed_at_once(officer):
+    "Every failing check of every lot is listed in one message"
+    with Transaction().set_user(officer.id):
+        tender = add_lots(make_tender(),
+            ("North", 0, CF), ("South", 300000, [EVIDENCE]))
+        failures = design_failures(tender)
+    lines = [line for line in failures.splitlines() if 'Lot "' in line]
+    # North: budget, evidence; South: four tenets, weight
+    assert len(lines) == 2 + 5
+    assert "add up to 300000" in failures
+
+
+def test_lot_criterion_of_other_tender_refused(officer):
+    "A lot uses only the criteria of its own tender"
+    from trytond.model.exceptions import ValidationError
+    Lot = Pool().get('commissioning.tender.lot')
+    with Transaction().set_user(officer.id):
+        tender, other = make_tender(), make_tender()
+        lot, = add_lots(tender, ("North", 1000, [])).lots
+        with pytest.raises(ValidationError):
+            Lot.write([lot], {
+                    'criteria': [('add', [other.criteria[0].id])]})
+
+
+def test_lot_budget_negative_refused(officer):
+    "A negative budget is refused"
+    from trytond.model.exceptions import ValidationError
+    with Transaction().set_user(officer.id):
+        tender = make_tender()
+        with pytest.raises(ValidationError):
+            add_lots(tender, ("North", -1, None))
+
+
+def test_max_lots_negative_refused(officer):
+    "The maximum of lots per bid is 0 or more"
+    from trytond.model.exceptions import ValidationError
+    with Transaction().set_user(officer.id):
+        with pytest.raises(ValidationError):
+            make_tender(max_lots_per_bid=-1)
+
+
+def test_lots_locked_after_draft(officer, finance):
+    "Once the tender leaves draft its lots do not change"
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Lot = pool.get('commissioning.tender.lot')
+    with Transaction().set_user(officer.id):
+        tender = add_lots(make_tender(), ("North", 100000, None))
+        Tender.request_approval([tender])
+    lot, = Tender(tender.id).lots
+    with as_user(officer):
+        for values in [{'budget': Decimal(1)},
+                {'criteria': [('remove', [lot.criteria[0].id])]}]:
+            with pytest.raises(LockedError):
+                Lot.write([Lot(lot.id)], values)
+        with pytest.raises(LockedError):
+            Lot.create([{'tender': tender.id, 'name': "South",
+                        'budget': Decimal(1)}])
+        with pytest.raises(LockedError):
+            Lot.delete([Lot(lot.id)])
+    assert Lot(lot.id).budget == Decimal(100000)
+
+
+def test_lots_access(officer, finance, provider, provider_party):
+    """Providers read the lots of published tenders only and never change
+    them; officers design them"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Lot = pool.get('commissioning.tender.lot')
+    with as_user(officer):
+        tender = add_lots(make_tender(), ("North", 100000, None))
+        lot, = tender.lots
+    with as_user(provider):
+        assert Lot.search([]) == []
+        with pytest.raises(AccessError):
+            Lot.create([{'tender': tender.id, 'name': "Mine",
+                        'budget': Decimal(1)}])
+    with Transaction().set_user(officer.id):
+        Tender.request_approval([Tender(tender.id)])
+    with Transaction().set_user(finance.id):
+        Tender.approve([Tender(tender.id)])
+    with Transaction().set_user(officer.id):
+        Tender.publish([Tender(tender.id)])
+    with as_user(provider):
+        assert Lot.search([]) == [lot]
+        assert len(Lot(lot.id).criteria) == len(tender.criteria)
+        with pytest.raises(AccessError):
+            Lot.write([Lot(lot.id)], {'name': "Renamed"})
+
+
+def _gate_queries(officer, count):
+    Tender = Pool().get('commissioning.tender')
+    with Transaction().set_user(officer.id):
+        tender = make_tender(budget=Decimal(count * 1000))
+        tender = add_lots(tender, *[
+                ("Lot %s" % i, 1000, None) for i in range(count)])
+        Transaction().cache.clear()
+        tender = Tender(tender.id)
+        with count_queries() as queries:
+            Tender.request_approval([tender])
+    assert Tender(tender.id).state == 'pending_approval'
+    return len(queries)
+
+
+def test_lot_gate_queries(officer):
+    "The design gate reads n and 10n lots in the same number of queries"
+    Transaction().cache.clear()
+    small = _gate_queries(officer, 3)
+    large = _gate_queries(officer, 30)
+    assert large <= small + 2, (small, large)
+
