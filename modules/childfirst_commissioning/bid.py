@@ -18,7 +18,7 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
@@ -106,6 +106,15 @@ class Bid(
         loading='lazy',
         help="The total price over the contract. Sealed until the tender "
         "closes.")
+    lots = fields.Many2Many(
+        'commissioning.bid-commissioning.tender.lot', 'bid', 'lot', "Lots",
+        domain=[
+            ('tender', '=', Eval('tender', -1)),
+            ],
+        states=_states,
+        help="The lots of the tender this bid is for, when the tender has "
+        "lots: at least one, at most the tender's limit. The bid answers "
+        "the criteria of its lots. Sealed until the tender closes.")
     responses = fields.One2Many(
         'commissioning.bid.response', 'bid', "Responses", states=_states,
         help="Your answer to each criterion of the tender. Every criterion "
@@ -264,7 +273,48 @@ class Bid(
                 raise AccessError(gettext(
                         'childfirst_commissioning.msg_bid_provider'))
         cls.check_live_values(vlist)
-        return super().create(vlist)
+        bids = super().create(vlist)
+        cls.sync_lot_responses(bids)
+        return cls.browse([b.id for b in bids])
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        bids = [b for r, v in zip(args[::2], args[1::2]) if 'lots' in v
+            for b in r]
+        if bids:
+            cls.sync_lot_responses(cls.browse(bids))
+
+    @classmethod
+    def sync_lot_responses(cls, bids):
+        """Give the draft bids for the lots of a tender a response per
+        criterion of their lots, and none to the other criteria"""
+        Response = Pool().get('commissioning.bid.response')
+        to_create, to_delete = [], []
+        for bid in bids:
+            if bid.state != 'draft' or not bid.tender.lots:
+                continue
+            wanted = bid.expected_criteria()
+            answered = {r.criterion for r in bid.responses}
+            to_create.extend({'bid': bid.id, 'criterion': c.id}
+                for c in wanted if c not in answered)
+            to_delete.extend(
+                r for r in bid.responses if r.criterion not in wanted)
+        # The bidder changes the lots of the bid; the responses follow
+        with without_check_access():
+            if to_delete:
+                Response.delete(to_delete)
+            if to_create:
+                Response.create(to_create)
+
+    def expected_criteria(self):
+        """Return the criteria the bid answers, in the order of the
+        tender: those of its lots when its tender has lots"""
+        criteria = list(self.tender.criteria)
+        if self.tender.lots:
+            chosen = {c for lot in self.lots for c in lot.criteria}
+            criteria = [c for c in criteria if c in chosen]
+        return criteria
 
     @classmethod
     def set_tender_defaults(cls, vlist):
@@ -278,7 +328,8 @@ class Bid(
             if not tender:
                 continue
             values.setdefault('company', tender.company.id)
-            if not values.get('responses'):
+            # The responses of a bid for lots follow its lots
+            if not values.get('responses') and not tender.lots:
                 values['responses'] = [('create', [
                             {'criterion': c.id} for c in tender.criteria])]
 
@@ -314,6 +365,14 @@ class Bid(
                     raise RelationError(gettext(
                             'childfirst_commissioning.msg_input_bid_company',
                             bid=bid.rec_name, tender=bid.tender.rec_name))
+        if not field_names or field_names & {'tender', 'lots'}:
+            for bid in bids:
+                for lot in bid.lots:
+                    if lot.tender != bid.tender:
+                        raise RelationError(gettext(
+                                'childfirst_commissioning.msg_input_bid_lot',
+                                bid=bid.rec_name, lot=lot.rec_name,
+                                tender=bid.tender.rec_name))
         if field_names and not (field_names & {'price'}):
             return
         for bid in bids:
@@ -464,22 +523,41 @@ class Bid(
         """Return the checks of the bid submission gate, the deadline's at
         now"""
         tender = self.tender
+        criteria = self.expected_criteria()
         checks = [
             check('msg_bid_label_open', self.open_failures(now)),
+            ]
+        if tender.lots:
+            checks.append(check('msg_bid_label_lots', self.lot_failures()))
+        checks += [
             check('msg_bid_label_answers', [
                     message('msg_bid_check_answer', criterion=c.name)
-                    for c in tender.criteria
+                    for c in criteria
                     if c.method != 'price' and c not in self.answered()]),
             check('msg_bid_label_price', [] if self.price and self.price > 0
                 else [message('msg_bid_check_price')]),
             ]
-        evidence = [c for c in tender.criteria if c.evidence_required]
+        evidence = [c for c in criteria if c.evidence_required]
         if evidence:
             checks.append(check('msg_bid_label_evidence', [
                         message('msg_bid_check_evidence',
                             criterion=evidence[0].name, failure=failure)
                         for failure in self.collaboration_evidence_checks()]))
         return checks
+
+    def lot_failures(self):
+        """The bid is for at least one lot of its tender, and for no more
+        lots than the tender allows"""
+        tender, lots = self.tender, list(self.lots)
+        failures = []
+        if not lots:
+            failures.append(message('msg_bid_check_lots_none'))
+        if tender.max_lots_per_bid and len(lots) > tender.max_lots_per_bid:
+            failures.append(message('msg_bid_check_lots_max',
+                    count=len(lots), maximum=tender.max_lots_per_bid))
+        failures.extend(message('msg_bid_check_lot_tender', lot=lot.rec_name)
+            for lot in lots if lot.tender != tender)
+        return failures
 
     def open_failures(self, now=None):
         "The tender is published and its deadline has not passed at now"
@@ -567,3 +645,39 @@ class Bid(
     def lose(cls, bids):
         "The other submitted bids of an awarded tender"
         pass
+
+
+class BidLot(InputMixin, AccessMixin, ModelSQL):
+    "The lots a bid is for: sealed with the bid until its tender closes"
+    __name__ = 'commissioning.bid-commissioning.tender.lot'
+    __string__ = "Bid Lot"
+
+    bid = fields.Many2One(
+        'commissioning.bid', "Bid", required=True, ondelete='CASCADE')
+    lot = fields.Many2One(
+        'commissioning.tender.lot', "Lot", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.bid, Index.Range())),
+                Index(t, (t.lot, Index.Range())),
+                })
+
+    @classmethod
+    def check_modification(cls, mode, links, values=None, external=False):
+        super().check_modification(
+            mode, links, values=values, external=external)
+        if mode != 'create':
+            for link in links:
+                link.bid.check_evidence_editable()
+
+    @classmethod
+    def create(cls, vlist):
+        Bid = Pool().get('commissioning.bid')
+        cls.check_input(vlist)
+        for bid in Bid.browse(list({v['bid'] for v in vlist if v.get('bid')})):
+            bid.check_evidence_editable()
+        return super().create(vlist)

@@ -116,17 +116,16 @@ class Lot(InputMixin, AccessMixin, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
-        lots = super().create(vlist)
-        for lot in lots:
-            lot.check_editable()
-        return lots
+        Tender = Pool().get('commissioning.tender')
+        cls.check_input(vlist)
+        for tender in Tender.browse(
+                list({v['tender'] for v in vlist if v.get('tender')})):
+            check_tender_draft(tender)
+        return super().create(vlist)
 
     def check_editable(self):
         "Raise unless the lot's tender is a draft"
-        if self.tender.state != 'draft':
-            raise LockedError(message('msg_lot_locked',
-                    lot=self.rec_name, tender=self.tender.rec_name,
-                    state=self.tender.state_string))
+        check_tender_draft(self.tender)
 
 
 class LotCriterion(InputMixin, AccessMixin, ModelSQL):
@@ -155,10 +154,18 @@ class LotCriterion(InputMixin, AccessMixin, ModelSQL):
 
     @classmethod
     def create(cls, vlist):
-        links = super().create(vlist)
-        for link in links:
-            link.lot.check_editable()
-        return links
+        Lot = Pool().get('commissioning.tender.lot')
+        cls.check_input(vlist)
+        for lot in Lot.browse(list({v['lot'] for v in vlist if v.get('lot')})):
+            lot.check_editable()
+        return super().create(vlist)
+
+
+def check_tender_draft(tender):
+    "Raise unless the lots of tender may change: it is a draft"
+    if tender.state != 'draft':
+        raise LockedError(message('msg_lot_locked',
+                tender=tender.rec_name, state=tender.state_string))
 
 
 def lot_failures(tender):

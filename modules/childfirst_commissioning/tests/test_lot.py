@@ -9,8 +9,9 @@ import pytest
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    CF, DELIVERY, EVIDENCE, LockedError, TenderDesignError, as_user,
-    count_queries, criterion, make_tender)
+    CF, DELIVERY, EVIDENCE, BidSubmissionError, LockedError,
+    TenderDesignError, as_user, close, complete_collaboration, count_queries,
+    criterion, make_tender, submit_bids)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -225,3 +226,185 @@ def test_lot_gate_queries(officer):
     large = _gate_queries(officer, 30)
     assert large <= small + 2, (small, large)
 
+
+# Bids for lots
+
+def publish_lots_tender(officer, finance, lots, **values):
+    """Return a tender with lots, designed by the officer, approved by
+    finance and published"""
+    Tender = Pool().get('commissioning.tender')
+    with Transaction().set_user(officer.id):
+        tender = add_lots(make_tender(**values), *lots)
+        Tender.request_approval([tender])
+    with Transaction().set_user(finance.id):
+        Tender.approve([tender])
+    with Transaction().set_user(officer.id):
+        Tender.publish([tender])
+    return Tender(tender.id)
+
+
+# North is judged without the service delivery criterion
+NORTH = CF + [EVIDENCE, PRICE]
+TWO_LOTS = [("North", 100000, NORTH), ("South", 150000, None)]
+
+
+def lot(tender, name):
+    "Return the lot of tender named name"
+    lot, = [lot for lot in tender.lots if lot.name == name]
+    return lot
+
+
+def bid_for(tender, user, price, *names):
+    "Return a complete draft bid of user for the lots names of tender"
+    pool = Pool()
+    Bid = pool.get('commissioning.bid')
+    Response = pool.get('commissioning.bid.response')
+    Collaboration = pool.get('commissioning.collaboration')
+    with as_user(user):
+        bid, = Bid.create([{
+                    'tender': tender.id,
+                    'lots': [('add', [lot(tender, n).id for n in names])],
+                    }])
+        Response.write(list(bid.responses), {'response': "Our answer."})
+        Bid.write([bid], {'price': Decimal(price)})
+        Collaboration.create([complete_collaboration(origin=str(bid))])
+    return Bid(bid.id)
+
+
+@pytest.fixture
+def lots_tender(officer, finance):
+    "A published tender of two lots, North and South; one lot per bid"
+    return publish_lots_tender(officer, finance, TWO_LOTS, max_lots_per_bid=1)
+
+
+def test_bid_answers_criteria_of_its_lots(lots_tender, bidders):
+    "The responses of a bid follow its lots"
+    Bid = Pool().get('commissioning.bid')
+    (_, user), _ = bidders
+    bid = bid_for(lots_tender, user, 90000, "North")
+    assert {r.criterion.name for r in bid.responses} == set(NORTH)
+    with as_user(user):
+        Bid.write([bid], {'lots': [('add', [lot(lots_tender, "South").id])]})
+    bid = Bid(bid.id)
+    assert {r.criterion.name for r in bid.responses} == set(NORTH) | {
+        DELIVERY}
+    with as_user(user):
+        Bid.write([bid], {
+                'lots': [('remove', [lot(lots_tender, "North").id])]})
+    bid = Bid(bid.id)
+    assert {r.criterion.name for r in bid.responses} == {
+        c.name for c in lots_tender.criteria}
+    assert len(bid.responses) == len(lots_tender.criteria)
+
+
+def test_bid_submitted_for_a_lot(lots_tender, bidders):
+    "A bid for one lot answering its criteria is submitted"
+    (_, user), _ = bidders
+    bid = bid_for(lots_tender, user, 90000, "North")
+    with as_user(user):
+        submit_bids([bid])
+    assert bid.__class__(bid.id).state == 'submitted'
+
+
+def test_bid_without_lot_refused(lots_tender, bidders):
+    "A bid on a tender with lots must be for one lot at least"
+    (_, user), _ = bidders
+    bid = bid_for(lots_tender, user, 90000)
+    with as_user(user), pytest.raises(BidSubmissionError) as error:
+        submit_bids([bid])
+    assert "choose at least one in Lots" in error.value.message
+    assert bid.__class__(bid.id).state == 'draft'
+
+
+def test_bid_over_lot_limit_refused(lots_tender, bidders):
+    "A bid for more lots than the tender allows is refused"
+    (_, user), _ = bidders
+    bid = bid_for(lots_tender, user, 90000, "North", "South")
+    with as_user(user), pytest.raises(BidSubmissionError) as error:
+        submit_bids([bid])
+    assert "at most 1 per bid" in error.value.message
+    assert bid.__class__(bid.id).state == 'draft'
+
+
+def test_bid_for_several_lots_without_limit(officer, finance, bidders):
+    "Without a limit a bid may be for every lot"
+    tender = publish_lots_tender(officer, finance, TWO_LOTS)
+    (_, user), _ = bidders
+    bid = bid_for(tender, user, 240000, "North", "South")
+    with as_user(user):
+        submit_bids([bid])
+    assert bid.__class__(bid.id).state == 'submitted'
+
+
+def test_bid_lot_of_other_tender_refused(lots_tender, officer, finance,
+        bidders):
+    "A bid is only for lots of its own tender"
+    from trytond.model.exceptions import ValidationError
+    Bid = Pool().get('commissioning.bid')
+    other = publish_lots_tender(officer, finance, TWO_LOTS)
+    (_, user), _ = bidders
+    bid = bid_for(lots_tender, user, 90000, "North")
+    with as_user(user), pytest.raises(ValidationError):
+        Bid.write([bid], {'lots': [('add', [lot(other, "South").id])]})
+
+
+def test_bid_lots_locked_once_submitted(lots_tender, bidders):
+    "The lots of a submitted bid do not change"
+    pool = Pool()
+    Bid = pool.get('commissioning.bid')
+    BidLot = pool.get('commissioning.bid-commissioning.tender.lot')
+    (_, user), _ = bidders
+    bid = bid_for(lots_tender, user, 90000, "North")
+    with as_user(user):
+        submit_bids([bid])
+        with pytest.raises(LockedError):
+            Bid.write([Bid(bid.id)], {
+                    'lots': [('add', [lot(lots_tender, "South").id])]})
+        with pytest.raises(LockedError):
+            BidLot.create([{
+                        'bid': bid.id,
+                        'lot': lot(lots_tender, "South").id}])
+        link, = BidLot.search([('bid', '=', bid.id)])
+        with pytest.raises(LockedError):
+            BidLot.delete([link])
+    assert [lot.name for lot in Bid(bid.id).lots] == ["North"]
+
+
+def test_bid_lots_sealed(lots_tender, officer, bidders):
+    """Until the tender closes, nobody but the bidder learns who bid for
+    which lot: not another provider, not the officer"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Bid = pool.get('commissioning.bid')
+    BidLot = pool.get('commissioning.bid-commissioning.tender.lot')
+    (_, first), (_, second) = bidders
+    north = lot(lots_tender, "North")
+    bid = bid_for(lots_tender, first, 90000, "North")
+    with as_user(first):
+        submit_bids([bid])
+        assert Tender.search([('bids.lots', '=', north.id)]) == [
+            lots_tender]
+        link, = BidLot.search([])
+    for user in [second, officer]:
+        with as_user(user):
+            assert Tender.search([('bids.lots', '=', north.id)]) == []
+            assert Tender.search_count([('bids.lots', '=', north.id)]) == 0
+            assert Tender.search_count(
+                [('bids.lots.name', '=', "North")]) == 0
+            assert Bid.search([('lots', '=', north.id)]) == []
+            assert BidLot.search([]) == []
+            assert BidLot.search_count([('lot', '=', north.id)]) == 0
+            with pytest.raises(AccessError):
+                BidLot.read([link.id], ['bid'])
+            with pytest.raises(AccessError):
+                Bid.read([bid.id], ['lots'])
+            rows = Tender.export_data(
+                [Tender(lots_tender.id)], ['bids/lots/name'])
+            assert "North" not in str(rows), rows
+    close(lots_tender)
+    with as_user(officer):
+        assert Bid.search([('lots', '=', north.id)]) == [bid]
+        assert len(BidLot.search([])) == 1
+    with as_user(second):
+        assert Tender.search([('bids.lots', '=', north.id)]) == []
+        assert BidLot.search([]) == []
