@@ -64,9 +64,73 @@ class Unnest(Function):
     _function = 'UNNEST'
 
 
+class RankingStoreMixin:
+    "Store a ranking computed by the server on many records at once"
+    __slots__ = ()
+
+    @classmethod
+    def set_ranking(cls, bids, name, ranking):
+        """Store ranking, {bid id: values of RANKING_FIELDS}, in one UPDATE
+        from a list of values per RANKING_CHUNK bids (bids are records or
+        ids), with the write date and user"""
+        transaction = Transaction()
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        ids = [i for i in map(int, bids) if i in ranking]
+        for sub_ids in grouped_slice(ids, RANKING_CHUNK):
+            values = cls._ranking_values(list(sub_ids), ranking)
+            cursor.execute(*table.update(
+                    [Column(table, n) for n in RANKING_FIELDS]
+                    + [table.write_uid, table.write_date],
+                    [cls._ranking_column(values, i, n)
+                        for i, n in enumerate(RANKING_FIELDS, 2)]
+                    + [transaction.user, CurrentTimestamp()],
+                    from_=[values],
+                    where=table.id == Column(values, 'column1')))
+
+    @classmethod
+    def _ranking_values(cls, ids, ranking):
+        """Return the rows (id, values of RANKING_FIELDS) of the bids as a
+        table of columns column1, column2...: on PostgreSQL, one array per
+        column (a handful of parameters, not one per value)"""
+        fields_ = [cls._fields[n] for n in RANKING_FIELDS]
+        columns = [ids] + [[f.sql_format(ranking[i][f.name]) for i in ids]
+            for f in fields_]
+        if backend.name != 'postgresql':
+            return Values([list(row) for row in zip(*columns)])
+        types = ['INTEGER'] + [f.sql_type().base for f in fields_]
+        return Select([
+                Unnest(Cast(Literal(c), '%s[]' % t)).as_('column%s' % i)
+                for i, (c, t) in enumerate(zip(columns, types), 1)])
+
+    @classmethod
+    def store_ranking(cls, ranking):
+        """Store ranking, {bid id: values of RANKING_FIELDS}, as a write
+        would, without instantiating or validating the bids: the values
+        are the module's own computation, not input. The history keeps
+        them and the caches of the transaction forget the bids."""
+        transaction = Transaction()
+        ids = list(ranking)
+        cls.set_ranking(ids, 'ranking', ranking)
+        cls._insert_history(ids)
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                for id_ in ids:
+                    cache[cls.__name__].pop(id_, None)
+
+    @classmethod
+    def _ranking_column(cls, values, index, name):
+        column = Column(values, 'column%s' % index)
+        if backend.name == 'postgresql':
+            # A column of NULLs only would be text
+            column = Cast(column, cls._fields[name].sql_type().base)
+        return column
+
+
 class Bid(
-        InputMixin, AccessMixin, CollaborationOriginMixin, Workflow, ModelSQL,
-        ModelView):
+        RankingStoreMixin, InputMixin, AccessMixin, CollaborationOriginMixin,
+        Workflow, ModelSQL, ModelView):
     __name__ = 'commissioning.bid'
     __string__ = "Bid"
     _collaboration_none_message = 'msg_bid_check_evidence_none'
@@ -444,65 +508,6 @@ class Bid(
     def get_ranking(cls, bids, name):
         return {b.id: None for b in bids}
 
-    @classmethod
-    def set_ranking(cls, bids, name, ranking):
-        """Store ranking, {bid id: values of RANKING_FIELDS}, in one UPDATE
-        from a list of values per RANKING_CHUNK bids (bids are records or
-        ids), with the write date and user"""
-        transaction = Transaction()
-        table = cls.__table__()
-        cursor = transaction.connection.cursor()
-        ids = [i for i in map(int, bids) if i in ranking]
-        for sub_ids in grouped_slice(ids, RANKING_CHUNK):
-            values = cls._ranking_values(list(sub_ids), ranking)
-            cursor.execute(*table.update(
-                    [Column(table, n) for n in RANKING_FIELDS]
-                    + [table.write_uid, table.write_date],
-                    [cls._ranking_column(values, i, n)
-                        for i, n in enumerate(RANKING_FIELDS, 2)]
-                    + [transaction.user, CurrentTimestamp()],
-                    from_=[values],
-                    where=table.id == Column(values, 'column1')))
-
-    @classmethod
-    def _ranking_values(cls, ids, ranking):
-        """Return the rows (id, values of RANKING_FIELDS) of the bids as a
-        table of columns column1, column2...: on PostgreSQL, one array per
-        column (a handful of parameters, not one per value)"""
-        fields_ = [cls._fields[n] for n in RANKING_FIELDS]
-        columns = [ids] + [[f.sql_format(ranking[i][f.name]) for i in ids]
-            for f in fields_]
-        if backend.name != 'postgresql':
-            return Values([list(row) for row in zip(*columns)])
-        types = ['INTEGER'] + [f.sql_type().base for f in fields_]
-        return Select([
-                Unnest(Cast(Literal(c), '%s[]' % t)).as_('column%s' % i)
-                for i, (c, t) in enumerate(zip(columns, types), 1)])
-
-    @classmethod
-    def store_ranking(cls, ranking):
-        """Store ranking, {bid id: values of RANKING_FIELDS}, as a write
-        would, without instantiating or validating the bids: the values
-        are the module's own computation, not input. The history keeps
-        them and the caches of the transaction forget the bids."""
-        transaction = Transaction()
-        ids = list(ranking)
-        cls.set_ranking(ids, 'ranking', ranking)
-        cls._insert_history(ids)
-        transaction.counter += 1
-        for cache in transaction.cache.values():
-            if cls.__name__ in cache:
-                for id_ in ids:
-                    cache[cls.__name__].pop(id_, None)
-
-    @classmethod
-    def _ranking_column(cls, values, index, name):
-        column = Column(values, 'column%s' % index)
-        if backend.name == 'postgresql':
-            # A column of NULLs only would be text
-            column = Cast(column, cls._fields[name].sql_type().base)
-        return column
-
     def check_evidence_editable(self):
         if self.state != 'draft':
             raise LockedError(gettext(
@@ -647,15 +652,38 @@ class Bid(
         pass
 
 
-class BidLot(InputMixin, AccessMixin, ModelSQL):
-    "The lots a bid is for: sealed with the bid until its tender closes"
+class BidLot(
+        RankingStoreMixin, InputMixin, AccessMixin, ModelSQL, ModelView):
+    """The lots a bid is for, with the bid's ranking for each once the
+    evaluation completes: sealed with the bid until its tender closes"""
     __name__ = 'commissioning.bid-commissioning.tender.lot'
     __string__ = "Bid Lot"
 
     bid = fields.Many2One(
-        'commissioning.bid', "Bid", required=True, ondelete='CASCADE')
+        'commissioning.bid', "Bid", required=True, ondelete='CASCADE',
+        readonly=True)
     lot = fields.Many2One(
-        'commissioning.tender.lot', "Lot", required=True, ondelete='CASCADE')
+        'commissioning.tender.lot', "Lot", required=True, ondelete='CASCADE',
+        readonly=True)
+    eligible = fields.Boolean("Eligible", readonly=True,
+        help="Whether the bid passed every pass/fail requirement and minimum"
+        " score of the lot's criteria; only eligible bids are ranked.")
+    exclusion_reason = fields.Text("Exclusion Reason", readonly=True,
+        help="Why the bid is not eligible for the lot, one reason a line.")
+    child_first_score = fields.Numeric(
+        "Child First Score", digits=(16, 2), readonly=True,
+        help="The weighted score of the lot's Child First criteria.")
+    price_score = fields.Numeric("Price Score", digits=(16, 2), readonly=True,
+        help="The score of the bid's price for the lot: the price shared "
+        "among the bid's lots in proportion to their budgets.")
+    total_score = fields.Numeric("Total Score", digits=(16, 2), readonly=True,
+        help="The weighted scores of the lot's criteria and the price.")
+    rank = fields.Integer("Rank", readonly=True,
+        help="The bid's place among the eligible bids for the lot, 1 being "
+        "the best; empty when the bid is not eligible for it.")
+
+    def get_rec_name(self, name):
+        return "%s — %s" % (self.lot.rec_name, self.bid.rec_name)
 
     @classmethod
     def __setup__(cls):
@@ -670,6 +698,10 @@ class BidLot(InputMixin, AccessMixin, ModelSQL):
     def check_modification(cls, mode, links, values=None, external=False):
         super().check_modification(
             mode, links, values=values, external=external)
+        if set(values or {}) & set(RANKING_FIELDS):
+            # Computed by the server when the evaluation completes
+            raise LockedError(gettext(
+                    'childfirst_commissioning.msg_bid_lot_ranking'))
         if mode != 'create':
             for link in links:
                 link.bid.check_evidence_editable()
@@ -678,6 +710,9 @@ class BidLot(InputMixin, AccessMixin, ModelSQL):
     def create(cls, vlist):
         Bid = Pool().get('commissioning.bid')
         cls.check_input(vlist)
+        if any(set(v) & set(RANKING_FIELDS) for v in vlist):
+            raise LockedError(gettext(
+                    'childfirst_commissioning.msg_bid_lot_ranking'))
         for bid in Bid.browse(list({v['bid'] for v in vlist if v.get('bid')})):
             bid.check_evidence_editable()
         return super().create(vlist)

@@ -59,6 +59,11 @@ class Lot(InputMixin, AccessMixin, ModelSQL, ModelView):
         help="The criteria of the tender that bids for this lot answer and "
         "are judged on: each Child First tenet, enough Child First weight "
         "and the evidence of collaboration with children.")
+    ranking = fields.One2Many(
+        'commissioning.bid-commissioning.tender.lot', 'lot', "Ranking",
+        readonly=True,
+        help="The bids for this lot with their scores and rank once the "
+        "evaluation completes; until the tender closes, only your own.")
     tender_state = fields.Function(
         fields.Selection(TENDER_STATES, "Tender State"),
         'on_change_with_tender_state')

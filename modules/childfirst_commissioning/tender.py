@@ -631,8 +631,10 @@ class Tender(
 
     @classmethod
     def store_ranking(cls, tenders):
-        "Store the ranking of the tenders' bids on the bids"
+        """Store the ranking of the tenders' bids on the bids, and for the
+        tenders with lots the ranking of each lot on the bids' lots"""
         ranking.store(tenders)
+        ranking.store_lots(tenders)
 
     @classmethod
     @ModelView.button

@@ -3,15 +3,18 @@
 # copyright notices and license terms.
 """The lots of a tender: their design gate, their bids, their ranking and
 their award"""
+import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, DELIVERY, EVIDENCE, BidSubmissionError, LockedError,
-    TenderDesignError, as_user, close, complete_collaboration, count_queries,
-    criterion, make_tender, submit_bids)
+    TenderDesignError, add_evaluators, as_user, assess, close,
+    complete_collaboration, count_queries, criterion, make_provider,
+    make_tender, score, submit_bids)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -408,3 +411,164 @@ def test_bid_lots_sealed(lots_tender, officer, bidders):
     with as_user(second):
         assert Tender.search([('bids.lots', '=', north.id)]) == []
         assert BidLot.search([]) == []
+
+
+# Ranking per lot
+
+def lots_plan(officer, finance, bidders_count=3):
+    """A tender of two lots, North (without the service delivery criterion)
+    and South, the service delivery needing 3 at least; A bids for North,
+    B for South, C for both; closed"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Criterion = pool.get('commissioning.tender.criterion')
+    with Transaction().set_user(officer.id):
+        tender = make_tender()
+        Criterion.write([criterion(tender, DELIVERY)], {
+                'minimum_score': Decimal(3)})
+        tender = add_lots(tender, *TWO_LOTS)
+        Tender.request_approval([tender])
+    with Transaction().set_user(finance.id):
+        Tender.approve([tender])
+    with Transaction().set_user(officer.id):
+        Tender.publish([tender])
+    tender = Tender(tender.id)
+    bids = {}
+    for key, price, lots in [
+            ('A', 90000, ["North"]),
+            ('B', 140000, ["South"]),
+            ('C', 240000, ["North", "South"])]:
+        _, user = make_provider("Provider %s" % key, 'lots%s' % key.lower())
+        bid = bid_for(tender, user, price, *lots)
+        with as_user(user):
+            submit_bids([bid])
+        bids[key] = bid
+    close(tender)
+    return Tender(tender.id), bids
+
+
+@pytest.fixture
+def lots_moderated(officer, finance):
+    """The tender of two lots scored: A 4 on every criterion, B 4, C 5 on
+    the Child First criteria and 2 on the service delivery; evaluation
+    complete"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Bid = pool.get('commissioning.bid')
+    tender, bids = lots_plan(officer, finance)
+    criteria = {c.name: c for c in tender.criteria}
+    evaluators, users = add_evaluators(tender, criteria)
+    Evaluator = pool.get('commissioning.tender.evaluator')
+    for key in evaluators:
+        with as_user(users[key]):
+            Evaluator.declare_no_conflict([evaluators[key]])
+    assess(officer, bids, criteria, failing=())
+    with as_user(officer):
+        Tender.start_evaluation([Tender(tender.id)])
+    plan = {'A': (4, 4), 'B': (4, 4), 'C': (5, 2)}
+    for key, bid in bids.items():
+        bid = Bid(bid.id)
+        child_first, delivery = plan[key]
+        for response in bid.responses:
+            name = response.criterion.name
+            if response.criterion.method != 'scored':
+                continue
+            for role, evaluator in evaluators.items():
+                if response.criterion in evaluator.criteria:
+                    score(users[role], evaluator, bid, response.criterion,
+                        delivery if name == DELIVERY else child_first)
+    with as_user(officer):
+        Tender.complete_evaluation([Tender(tender.id)])
+    return SimpleNamespace(
+        tender=Tender(tender.id), bids={k: Bid(b.id) for k, b in bids.items()},
+        officer=officer, finance=finance)
+
+
+def ranking_of(tender, name):
+    "Return {bid key: link} of the lot name of tender"
+    return {link.bid.provider.name[-1]: link
+        for link in lot(tender, name).ranking}
+
+
+def test_lot_ranking(lots_moderated):
+    """Each lot ranks the bids for it on its own criteria: C leads North,
+    and is excluded from South for its service delivery score"""
+    tender = lots_moderated.tender
+    north = ranking_of(tender, "North")
+    assert set(north) == {'A', 'C'}
+    assert (north['C'].rank, north['A'].rank) == (1, 2)
+    assert north['C'].eligible and north['A'].eligible
+    # 50 points of Child First criteria out of 50
+    assert north['C'].child_first_score == Decimal('50.00')
+    # C's price for North: 240,000 shared as the budgets, 96,000
+    assert north['A'].price_score == Decimal('30.00')
+    assert north['C'].price_score == Decimal('28.12')
+    assert north['C'].total_score == Decimal('78.12')
+    south = ranking_of(tender, "South")
+    assert set(south) == {'B', 'C'}
+    assert south['B'].rank == 1 and south['B'].eligible
+    assert not south['C'].eligible and south['C'].rank is None
+    assert DELIVERY in south['C'].exclusion_reason
+    assert "North" not in (north['C'].exclusion_reason or '')
+    # The tender is not ranked as a whole
+    assert all(b.rank is None for b in lots_moderated.bids.values())
+
+
+def test_lot_ranking_read_only(lots_moderated, bidders):
+    "Nobody writes the ranking of a lot"
+    BidLot = Pool().get('commissioning.bid-commissioning.tender.lot')
+    link = ranking_of(lots_moderated.tender, "South")['B']
+    for user in [lots_moderated.officer, lots_moderated.finance]:
+        for values in [{'rank': 1}, {'eligible': True}, {'total_score': 99}]:
+            with as_user(user), pytest.raises(AccessError):
+                BidLot.write([BidLot(link.id)], values)
+    assert BidLot(link.id).rank == 1
+    with pytest.raises(LockedError):
+        BidLot.write([BidLot(link.id)], {'rank': 2})
+
+
+def test_lot_ranking_sealed(lots_moderated):
+    "Another provider does not read a lot's ranking of other bids"
+    BidLot = Pool().get('commissioning.bid-commissioning.tender.lot')
+    tender = lots_moderated.tender
+    _, user = make_provider("Provider D", 'lotsd')
+    with as_user(user):
+        assert BidLot.search([]) == []
+        assert len(BidLot.search([('lot', '=', lot(tender, "North").id)])
+            ) == 0
+
+
+def _ranking_queries(officer, finance, count):
+    "Count the queries of the ranking of count bids for two lots"
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Bid = pool.get('commissioning.bid')
+    Party = pool.get('party.party')
+    tender = publish_lots_tender(officer, finance, TWO_LOTS)
+    parties = Party.create([{'name': "Provider %s" % i}
+            for i in range(count)])
+    bids = Bid.create([{
+                'tender': tender.id, 'provider': p.id, 'price': 1000 + i,
+                'lots': [('add', [x.id for x in tender.lots][:1 + i % 2])],
+                } for i, p in enumerate(parties)])
+    Bid.write(bids, {'state': 'submitted',
+            'submitted_at': dt.datetime.now()})
+    BidLot = pool.get('commissioning.bid-commissioning.tender.lot')
+    Transaction().cache.clear()
+    with count_queries() as queries:
+        Tender.store_ranking([Tender(tender.id)])
+    # Every bid is ranked for each of its lots (none is eligible: no
+    # evidence was assessed)
+    assert BidLot.search_count([
+            ('bid', 'in', [b.id for b in bids]),
+            ('eligible', '=', False),
+            ('exclusion_reason', '!=', None),
+            ]) == count + count // 2
+    return len(queries)
+
+
+def test_lot_ranking_queries(officer, finance):
+    "The ranking of 10n bids for lots takes the queries of n"
+    small = _ranking_queries(officer, finance, 4)
+    large = _ranking_queries(officer, finance, 40)
+    assert large <= small + 2, (small, large)
