@@ -53,7 +53,10 @@ def award_checks(tender, top):
     the recommended bid is eligible, and any departure from the ranking is
     explained"""
     bid = tender.winning_bid or top
-    if not bid:
+    if tender.lots:
+        # Each lot is awarded on its own
+        failures = [message('msg_award_lots')]
+    elif not bid:
         failures = [message('msg_award_no_bid')]
     elif not bid.eligible:
         failures = [message('msg_award_ineligible',
@@ -131,6 +134,11 @@ def losing_bids(tender):
 
 def standstill_checks(tender):
     "Return the checks of the contract creation: the standstill is over"
-    failures = [] if tender.standstill_over() else [
-        message('msg_standstill', end=tender.standstill_end)]
+    if getattr(tender, 'lots', None):
+        # Each lot has its own contract
+        failures = [message('msg_contract_lots')]
+    elif tender.standstill_over():
+        failures = []
+    else:
+        failures = [message('msg_standstill', end=tender.standstill_end)]
     return [check('msg_standstill_label', failures)]

@@ -5,24 +5,51 @@
 subset of the tender's criteria within its own budget.
 
 A tender without lots is bid for, ranked and awarded as a whole."""
+import datetime as dt
 from decimal import Decimal
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
-from . import design
+from . import award, contract, design, notification
 from .access import AccessMixin
-from .common import number
-from .exceptions import LockedError, RelationError, TenderValidationError
-from .gate import message
-from .states import TENDER_STATES
+from .common import CENT, add_workflow, number
+from .exceptions import (
+    AwardError, ContractError, LockedError, RelationError,
+    TenderValidationError)
+from .gate import check, check_gate, checklist_text, message
+from .states import EVALUATED_STATES, TENDER_STATES
 from .validation import InputMixin
 
+LOT_STATES = [
+    ('open', "Open"),
+    ('award_pending', "Award Pending"),
+    ('awarded', "Awarded"),
+    ('contracted', "Contracted"),
+    ]
+# The fields the workflow of the award writes itself
+WORKFLOW_FIELDS = {
+    'state', 'winning_bid', 'award_requested_by', 'award_requested_at',
+    'award_date', 'standstill_end'}
+# The fields of the award an officer sets while the tender is moderated
+AWARD_FIELDS = {'winning_bid', 'award_reason'}
+TRANSITIONS = [
+    ('open', 'award_pending'),
+    ('award_pending', 'awarded'),
+    ('awarded', 'contracted'),
+    ]
+BUTTONS = [
+    ('recommend_award', ['open'], 'tryton-forward'),
+    ('approve_award', ['award_pending'], 'tryton-ok'),
+    ('create_contract', ['awarded'], 'tryton-forward'),
+    ]
 
-class Lot(InputMixin, AccessMixin, ModelSQL, ModelView):
+
+class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commissioning.tender.lot'
     __string__ = "Tender Lot"
     _history = True
@@ -67,6 +94,48 @@ class Lot(InputMixin, AccessMixin, ModelSQL, ModelView):
     tender_state = fields.Function(
         fields.Selection(TENDER_STATES, "Tender State"),
         'on_change_with_tender_state')
+    winning_bid = fields.Many2One(
+        'commissioning.bid', "Winning Bid", ondelete='RESTRICT',
+        domain=[
+            ('tender', '=', Eval('tender', -1)),
+            ('lots', '=', Eval('id', -1)),
+            ],
+        states={
+            'readonly': (Eval('tender_state') != 'moderated')
+            | (Eval('state') != 'open'),
+            'invisible': ~Eval('tender_state').in_(EVALUATED_STATES),
+            },
+        help="The bid the lot is awarded to: by default the eligible bid "
+        "ranked first for the lot.")
+    award_reason = fields.Text(
+        "Award Reason",
+        states={
+            'readonly': (Eval('tender_state') != 'moderated')
+            | (Eval('state') != 'open'),
+            'invisible': ~Eval('tender_state').in_(EVALUATED_STATES),
+            },
+        help="Why the lot is awarded to a bid other than the one ranked "
+        "first; finance reads it before approving.")
+    award_requested_by = fields.Many2One(
+        'res.user', "Award Requested By", readonly=True,
+        help="The officer who recommended the award; they cannot approve "
+        "it themselves.")
+    award_requested_at = fields.DateTime("Award Requested At", readonly=True)
+    award_date = fields.Date("Award Date", readonly=True)
+    standstill_end = fields.Date(
+        "Standstill End", readonly=True,
+        help="The contract of the lot can be created after this date.")
+    contract = fields.Function(
+        fields.Many2One('commissioning.contract', "Contract",
+            help="The contract made with the lot's winning provider."),
+        'get_contract')
+    signoffs = fields.One2Many(
+        'commissioning.signoff', 'origin', "Sign-offs", readonly=True)
+    state = fields.Selection(
+        LOT_STATES, "State", readonly=True, required=True, sort=False,
+        help="Open until its award is recommended; then award pending, "
+        "awarded once finance approves, and contracted.")
+    state_string = state.translated('state')
 
     del _states
 
@@ -77,6 +146,16 @@ class Lot(InputMixin, AccessMixin, ModelSQL, ModelView):
         cls._sql_indexes.add(Index(t, (t.tender, Index.Range())))
         cls._order = [
             ('tender', 'ASC'), ('sequence', 'ASC NULLS LAST'), ('id', 'ASC')]
+        add_workflow(cls, TRANSITIONS, BUTTONS)
+        # An award is recommended once the evaluation of the tender is
+        # complete
+        button = cls._buttons['recommend_award']
+        button['invisible'] |= Eval('tender_state') != 'moderated'
+        button['depends'] = button['depends'] + ['tender_state']
+
+    @classmethod
+    def default_state(cls):
+        return 'open'
 
     @classmethod
     def default_budget(cls):
@@ -116,8 +195,152 @@ class Lot(InputMixin, AccessMixin, ModelSQL, ModelView):
             mode, lots, values=values, external=external)
         if mode == 'create':
             return
+        names = set(values or {})
+        if mode == 'write' and names and names <= (
+                WORKFLOW_FIELDS | AWARD_FIELDS):
+            for lot in lots:
+                if external and (names - AWARD_FIELDS or (
+                            lot.tender.state != 'moderated'
+                            or lot.state != 'open')):
+                    raise LockedError(message(
+                            'msg_lot_award_locked', lot=lot.rec_name))
+            return
         for lot in lots:
             lot.check_editable()
+
+    @classmethod
+    def copy(cls, lots, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('state', cls.default_state())
+        for name in (WORKFLOW_FIELDS | AWARD_FIELDS) - {'state'}:
+            default.setdefault(name)
+        default.setdefault('ranking')
+        default.setdefault('signoffs')
+        return super().copy(lots, default=default)
+
+    @classmethod
+    def get_contract(cls, lots, name):
+        Contract = Pool().get('commissioning.contract')
+        result = {lot.id: None for lot in lots}
+        for record in Contract.search([
+                    ('lot', 'in', [lot.id for lot in lots]),
+                    ], order=[('id', 'ASC')]):
+            result[record.lot.id] = record.id
+        return result
+
+    # The award of the lot
+
+    def links(self):
+        "Return {bid: the bid's ranking for the lot}"
+        return {link.bid: link for link in self.ranking}
+
+    def top_ranked(self):
+        "Return the ranking of the eligible bid ranked first for the lot"
+        ranked = [link for link in self.ranking
+            if link.eligible and link.rank]
+        return min(ranked, key=lambda link: link.rank) if ranked else None
+
+    def award_checks(self):
+        """Return the checks of the award of the lot: the tender is
+        evaluated, the recommended bid is eligible for the lot and any
+        departure from the lot's ranking is explained"""
+        top = self.top_ranked()
+        link = self.links().get(self.winning_bid) if self.winning_bid else top
+        top_bid = top.bid if top else None
+        if self.tender.state != 'moderated':
+            failures = [message('msg_lot_award_tender',
+                    tender=self.tender.rec_name,
+                    state=self.tender.state_string)]
+        elif not link:
+            failures = [message('msg_award_no_bid')]
+        elif not link.eligible:
+            failures = [message('msg_award_ineligible',
+                    bid=link.bid.rec_name,
+                    reason=link.exclusion_reason or '')]
+        elif link.bid != top_bid and not (self.award_reason or '').strip():
+            failures = [message('msg_award_reason',
+                    bid=link.bid.rec_name,
+                    top=top_bid.rec_name if top_bid else '')]
+        else:
+            failures = []
+        return [check('msg_award_label', failures)]
+
+    @property
+    def company(self):
+        "The company of the lot's tender, which finance signs off for"
+        return self.tender.company
+
+    def standstill_over(self, date=None):
+        "Whether the contract of the lot may be created on date"
+        return award.standstill_over(self, date)
+
+    def price_share(self):
+        """Return the part of the winning bid's price for the lot: its
+        price shared among its lots in proportion to their budgets"""
+        bid = self.winning_bid
+        total = sum((lot.budget or 0 for lot in bid.lots), Decimal(0))
+        if not total:
+            return bid.price
+        return (bid.price * (self.budget or 0) / total).quantize(CENT)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('award_pending')
+    def recommend_award(cls, lots):
+        "Recommend the winning bids of the lots, by default the top-ranked"
+        for lot in lots:
+            check_gate(AwardError, 'msg_lot_award_gate', lot.award_checks(),
+                lot=lot.rec_name)
+        for lot in lots:
+            if not lot.winning_bid:
+                cls.write([lot], {'winning_bid': lot.top_ranked().bid.id})
+        cls.write(lots, {
+                'award_requested_by': Transaction().user,
+                'award_requested_at': dt.datetime.now(),
+                })
+        notification.approval_requested(lots, 'award')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('awarded')
+    def approve_award(cls, lots):
+        "Finance approves the award of the lots, never the recommender"
+        pool = Pool()
+        Signoff = pool.get('commissioning.signoff')
+        today = pool.get('ir.date').today()
+        signoffs = []
+        for lot in lots:
+            checks = lot.award_checks()
+            check_gate(AwardError, 'msg_lot_award_gate', checks,
+                lot=lot.rec_name)
+            link = lot.links()[lot.winning_bid]
+            signoffs.append(Signoff.decide(
+                    lot, 'award', 'approved',
+                    checklist_text(checks).splitlines() + [
+                        message('msg_award_signoff_bid',
+                            bid=link.bid.rec_name, total=link.total_score,
+                            rank=link.rank or '—')],
+                    requested_by=lot.award_requested_by,
+                    comment=lot.award_reason))
+        Signoff.record(signoffs)
+        for lot in lots:
+            cls.write([lot], {
+                    'award_date': today,
+                    'standstill_end': award.standstill_end(lot.tender, today),
+                    })
+        award_tenders(lots)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('contracted')
+    def create_contract(cls, lots):
+        "Create the draft contract of each lot with its winning provider"
+        Contract = Pool().get('commissioning.contract')
+        for lot in lots:
+            check_gate(ContractError, 'msg_lot_contract_gate',
+                award.standstill_checks(lot), lot=lot.rec_name)
+        Contract.save([contract.lot_contract(lot) for lot in lots])
+        contract_tenders(lots)
 
     @classmethod
     def create(cls, vlist):
@@ -199,3 +422,39 @@ def lot_failures(tender):
         failures.append(message('msg_check_lots_budget',
                 total=number(total), budget=number(tender.budget)))
     return failures
+
+
+def award_tenders(lots):
+    """Award the tenders of lots once each of their lots is awarded: the
+    bids that won a lot are awarded, the others unsuccessful"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Bid = pool.get('commissioning.bid')
+    tenders = Tender.browse(list({lot.tender.id for lot in lots}))
+    # The transition writes the state of lots once the button is done
+    done = [t for t in tenders
+        if all(lot.state in {'awarded', 'contracted'} or lot in lots
+            for lot in t.lots)]
+    if not done:
+        return
+    winners = {lot.winning_bid for t in done for lot in t.lots}
+    for tender in done:
+        Tender.write([tender], {
+                'state': 'awarded',
+                'award_date': max(lot.award_date for lot in tender.lots),
+                'standstill_end': max(
+                    lot.standstill_end for lot in tender.lots),
+                })
+    Bid.award(list(winners))
+    Bid.lose([b for t in done for b in t.bids
+            if b.state == 'submitted' and b not in winners])
+
+
+def contract_tenders(lots):
+    "Mark contracted the tenders of lots once each of their lots is"
+    Tender = Pool().get('commissioning.tender')
+    tenders = Tender.browse(list({lot.tender.id for lot in lots}))
+    done = [t for t in tenders
+        if all(lot.state == 'contracted' or lot in lots for lot in t.lots)]
+    if done:
+        Tender.write(done, {'state': 'contracted'})

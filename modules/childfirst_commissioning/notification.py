@@ -102,7 +102,7 @@ class Notification(AccessMixin, ModelSQL, ModelView):
             'commissioning.tender', 'commissioning.bid',
             'commissioning.contract', 'commissioning.contract.payment',
             'commissioning.monitoring.return',
-            'commissioning.tender.amendment']
+            'commissioning.tender.amendment', 'commissioning.tender.lot']
 
     @classmethod
     def send_reminders(cls):

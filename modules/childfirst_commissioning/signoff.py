@@ -66,7 +66,7 @@ class Signoff(InputMixin, AccessMixin, ModelSQL, ModelView):
         return [
             'commissioning.tender', 'commissioning.contract',
             'commissioning.contract.payment',
-            'commissioning.tender.amendment']
+            'commissioning.tender.amendment', 'commissioning.tender.lot']
 
     @classmethod
     def check_modification(cls, mode, signoffs, values=None, external=False):

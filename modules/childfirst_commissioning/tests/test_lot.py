@@ -10,11 +10,12 @@ from types import SimpleNamespace
 import pytest
 
 from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.childfirst_commissioning.tests.tools import (
-    CF, DELIVERY, EVIDENCE, BidSubmissionError, LockedError,
-    TenderDesignError, add_evaluators, as_user, assess, close,
-    complete_collaboration, count_queries, criterion, make_provider,
-    make_tender, score, submit_bids)
+    CF, DELIVERY, EVIDENCE, AwardError, BidSubmissionError, ContractError,
+    LockedError, SegregationError, TenderDesignError, add_evaluators, as_user,
+    assess, close, complete_collaboration, count_queries, criterion,
+    make_provider, make_tender, make_user, score, submit_bids)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -572,3 +573,155 @@ def test_lot_ranking_queries(officer, finance):
     small = _ranking_queries(officer, finance, 4)
     large = _ranking_queries(officer, finance, 40)
     assert large <= small + 2, (small, large)
+
+
+# The award of each lot
+
+def end_standstill(lots):
+    "Move the award of lots three weeks back, as the passing of time would"
+    Lot = Pool().get('commissioning.tender.lot')
+    table = Lot.__table__()
+    cursor = Transaction().connection.cursor()
+    today = dt.date.today()
+    cursor.execute(*table.update(
+            [table.award_date, table.standstill_end],
+            [today - dt.timedelta(days=21), today - dt.timedelta(days=1)],
+            where=table.id.in_([lot.id for lot in lots])))
+    Transaction().cache.clear()
+
+
+def test_lots_awarded_to_two_providers(lots_moderated):
+    """North is awarded to C and South to B, each recommended by the
+    officer and approved by finance; after the standstill each lot has its
+    contract"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Lot = pool.get('commissioning.tender.lot')
+    Bid = pool.get('commissioning.bid')
+    Contract = pool.get('commissioning.contract')
+    ex = lots_moderated
+    lots = list(ex.tender.lots)
+    with as_user(ex.officer):
+        Lot.recommend_award(lots)
+    north, south = (lot(Tender(ex.tender.id), n) for n in ["North", "South"])
+    assert (north.state, south.state) == ('award_pending', 'award_pending')
+    assert north.winning_bid == ex.bids['C']
+    assert south.winning_bid == ex.bids['B']
+    assert north.award_requested_by == ex.officer
+    with as_user(ex.finance):
+        Lot.approve_award([north])
+    assert Tender(ex.tender.id).state == 'moderated'
+    with as_user(ex.finance):
+        Lot.approve_award([Lot(south.id)])
+    tender = Tender(ex.tender.id)
+    assert tender.state == 'awarded'
+    assert {k: Bid(b.id).state for k, b in ex.bids.items()} == {
+        'A': 'unsuccessful', 'B': 'awarded', 'C': 'awarded'}
+    signoff, = Lot(north.id).signoffs
+    assert signoff.gate == 'award' and signoff.user == ex.finance
+    assert signoff.requested_by == ex.officer
+    with as_user(ex.officer), pytest.raises(ContractError) as error:
+        Lot.create_contract([Lot(north.id)])
+    assert "standstill" in error.value.message.lower()
+    end_standstill(lots)
+    with as_user(ex.officer):
+        Lot.create_contract([Lot(north.id), Lot(south.id)])
+    assert Tender(ex.tender.id).state == 'contracted'
+    contracts = Contract.search([('tender', '=', ex.tender.id)])
+    assert len(contracts) == 2
+    by_lot = {c.lot.name: c for c in contracts}
+    assert by_lot['North'].provider == ex.bids['C'].provider
+    assert by_lot['North'].value == Decimal(96000)
+    assert by_lot['South'].provider == ex.bids['B'].provider
+    assert by_lot['South'].value == Decimal(140000)
+    assert Lot(north.id).contract == by_lot['North']
+    # The KPIs of the templates of the lot's criteria
+    for name, contract in by_lot.items():
+        assert sorted(k.name for k in contract.kpis) == sorted(
+            t.name for c in lot(tender, name).criteria
+            for t in c.kpi_templates)
+
+
+def test_lot_award_ineligible_refused(lots_moderated):
+    "A lot is not awarded to a bid not eligible for it"
+    pool = Pool()
+    Lot = pool.get('commissioning.tender.lot')
+    ex = lots_moderated
+    south = lot(ex.tender, "South")
+    with as_user(ex.officer):
+        Lot.write([south], {'winning_bid': ex.bids['C'].id})
+        with pytest.raises(AwardError) as error:
+            Lot.recommend_award([Lot(south.id)])
+    assert DELIVERY in error.value.message
+    assert Lot(south.id).state == 'open'
+
+
+def test_lot_award_other_bid_needs_reason(lots_moderated):
+    "Awarding a lot to a bid not ranked first needs a reason"
+    pool = Pool()
+    Lot = pool.get('commissioning.tender.lot')
+    ex = lots_moderated
+    north = lot(ex.tender, "North")
+    with as_user(ex.officer):
+        Lot.write([north], {'winning_bid': ex.bids['A'].id})
+        with pytest.raises(AwardError):
+            Lot.recommend_award([Lot(north.id)])
+        Lot.write([Lot(north.id)], {'award_reason': "Local presence."})
+        Lot.recommend_award([Lot(north.id)])
+    assert Lot(north.id).winning_bid == ex.bids['A']
+
+
+def test_lot_award_segregation(lots_moderated):
+    "Who recommended the award of a lot does not approve it"
+    pool = Pool()
+    Lot = pool.get('commissioning.tender.lot')
+    ex = lots_moderated
+    both = make_user(
+        'officerfinance', 'group_commissioning', 'group_commissioning_finance')
+    north = lot(ex.tender, "North")
+    with as_user(both):
+        Lot.recommend_award([north])
+        with pytest.raises(SegregationError):
+            Lot.approve_award([Lot(north.id)])
+    with as_user(ex.officer), pytest.raises(AccessButtonError):
+        Lot.approve_award([Lot(north.id)])
+    assert Lot(north.id).state == 'award_pending'
+
+
+def test_lot_award_before_evaluation_refused(officer, finance):
+    "A lot is not recommended before the tender's evaluation is complete"
+    Lot = Pool().get('commissioning.tender.lot')
+    tender = publish_lots_tender(officer, finance, TWO_LOTS)
+    with as_user(officer), pytest.raises(AccessButtonError):
+        Lot.recommend_award([lot(tender, "North")])
+    with pytest.raises(AwardError):
+        Lot.recommend_award([lot(tender, "North")])
+
+
+def test_tender_with_lots_awarded_by_lot(lots_moderated):
+    "A tender with lots is not awarded as a whole"
+    Tender = Pool().get('commissioning.tender')
+    ex = lots_moderated
+    with as_user(ex.officer), pytest.raises(AwardError) as error:
+        Tender.recommend_award([ex.tender])
+    assert "each lot" in error.value.message
+
+
+def test_lot_workflow_fields_read_only(lots_moderated):
+    "Nobody writes the state or the award of a lot directly"
+    Lot = Pool().get('commissioning.tender.lot')
+    ex = lots_moderated
+    north = lot(ex.tender, "North")
+    for user in [ex.officer, ex.finance]:
+        for values in [{'state': 'awarded'},
+                {'award_date': dt.date.today()},
+                {'standstill_end': dt.date.today()},
+                {'award_requested_by': user.id}]:
+            with as_user(user), pytest.raises(AccessError):
+                Lot.write([Lot(north.id)], values)
+    assert Lot(north.id).state == 'open'
+    with as_user(ex.officer):
+        Lot.recommend_award([north])
+        with pytest.raises(AccessError):
+            Lot.write([Lot(north.id)], {'winning_bid': ex.bids['A'].id})
+    assert Lot(north.id).winning_bid == ex.bids['C']
