@@ -96,13 +96,14 @@ def standstill_over(tender, date=None):
     return date > tender.standstill_end
 
 
-def store_winning_bids(tenders, bids):
-    """Store bids, {tender id: bid id}, as the winning bids of the tenders:
-    one UPDATE from a list of values per WINNING_CHUNK tenders.
+def store_winning_bids(tenders, bids, Model=None):
+    """Store bids, {tender id: bid id}, as the winning bids of the tenders
+    (or of the records of Model, lots): one UPDATE from a list of values
+    per WINNING_CHUNK tenders.
 
     The caller writes the tenders through the ORM afterwards, which stamps
     them, keeps their history and clears the cache."""
-    Tender = Pool().get('commissioning.tender')
+    Tender = Model or Pool().get('commissioning.tender')
     table = Tender.__table__()
     cursor = Transaction().connection.cursor()
     ids = [t.id for t in tenders if t.id in bids]

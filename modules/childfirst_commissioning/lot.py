@@ -230,22 +230,32 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
 
     # The award of the lot
 
-    def links(self):
-        "Return {bid: the bid's ranking for the lot}"
-        return {link.bid: link for link in self.ranking}
+    @classmethod
+    def rankings(cls, lots):
+        """Return {lot id: the bids' ranking for the lot} of the lots, read
+        together"""
+        BidLot = Pool().get('commissioning.bid-commissioning.tender.lot')
+        result = {lot.id: [] for lot in lots}
+        if result:
+            for link in BidLot.search([('lot', 'in', list(result))]):
+                result[link.lot.id].append(link)
+        return result
 
-    def top_ranked(self):
+    def top_ranked(self, ranking=None):
         "Return the ranking of the eligible bid ranked first for the lot"
-        ranked = [link for link in self.ranking
-            if link.eligible and link.rank]
+        ranking = self.ranking if ranking is None else ranking
+        ranked = [link for link in ranking if link.eligible and link.rank]
         return min(ranked, key=lambda link: link.rank) if ranked else None
 
-    def award_checks(self):
-        """Return the checks of the award of the lot: the tender is
-        evaluated, the recommended bid is eligible for the lot and any
-        departure from the lot's ranking is explained"""
-        top = self.top_ranked()
-        link = self.links().get(self.winning_bid) if self.winning_bid else top
+    def award_checks(self, ranking=None):
+        """Return the checks of the award of the lot, ranking the bids'
+        ranking for it: the tender is evaluated, the recommended bid is
+        eligible for the lot and any departure from the lot's ranking is
+        explained"""
+        ranking = self.ranking if ranking is None else ranking
+        top = self.top_ranked(ranking)
+        link = ({link.bid: link for link in ranking}.get(self.winning_bid)
+            if self.winning_bid else top)
         top_bid = top.bid if top else None
         if self.tender.state != 'moderated':
             failures = [message('msg_lot_award_tender',
@@ -288,12 +298,13 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
     @Workflow.transition('award_pending')
     def recommend_award(cls, lots):
         "Recommend the winning bids of the lots, by default the top-ranked"
+        rankings = cls.rankings(lots)
         for lot in lots:
-            check_gate(AwardError, 'msg_lot_award_gate', lot.award_checks(),
-                lot=lot.rec_name)
-        for lot in lots:
-            if not lot.winning_bid:
-                cls.write([lot], {'winning_bid': lot.top_ranked().bid.id})
+            check_gate(AwardError, 'msg_lot_award_gate',
+                lot.award_checks(rankings[lot.id]), lot=lot.rec_name)
+        award.store_winning_bids(lots, {
+                lot.id: lot.top_ranked(rankings[lot.id]).bid.id
+                for lot in lots if not lot.winning_bid}, Model=cls)
         cls.write(lots, {
                 'award_requested_by': Transaction().user,
                 'award_requested_at': dt.datetime.now(),
@@ -308,12 +319,13 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Signoff = pool.get('commissioning.signoff')
         today = pool.get('ir.date').today()
+        rankings = cls.rankings(lots)
         signoffs = []
         for lot in lots:
-            checks = lot.award_checks()
+            checks = lot.award_checks(rankings[lot.id])
             check_gate(AwardError, 'msg_lot_award_gate', checks,
                 lot=lot.rec_name)
-            link = lot.links()[lot.winning_bid]
+            link, = [x for x in rankings[lot.id] if x.bid == lot.winning_bid]
             signoffs.append(Signoff.decide(
                     lot, 'award', 'approved',
                     checklist_text(checks).splitlines() + [
@@ -323,11 +335,19 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
                     requested_by=lot.award_requested_by,
                     comment=lot.award_reason))
         Signoff.record(signoffs)
+        # One write per end of standstill
+        ends, tender_ends = {}, {}
         for lot in lots:
-            cls.write([lot], {
-                    'award_date': today,
-                    'standstill_end': award.standstill_end(lot.tender, today),
-                    })
+            tender = lot.tender
+            if tender not in tender_ends:
+                tender_ends[tender] = award.standstill_end(tender, today)
+            ends.setdefault(tender_ends[tender], []).append(lot)
+        args = []
+        for end, records in ends.items():
+            args.extend([records, {
+                        'award_date': today, 'standstill_end': end}])
+        if args:
+            cls.write(*args)
         award_tenders(lots)
 
     @classmethod
@@ -438,13 +458,18 @@ def award_tenders(lots):
     if not done:
         return
     winners = {lot.winning_bid for t in done for lot in t.lots}
+    # One write per award date and end of standstill
+    dates = {}
     for tender in done:
-        Tender.write([tender], {
-                'state': 'awarded',
-                'award_date': max(lot.award_date for lot in tender.lots),
-                'standstill_end': max(
-                    lot.standstill_end for lot in tender.lots),
-                })
+        key = (max(lot.award_date for lot in tender.lots),
+            max(lot.standstill_end for lot in tender.lots))
+        dates.setdefault(key, []).append(tender)
+    args = []
+    for (date, end), records in dates.items():
+        args.extend([records, {
+                    'state': 'awarded', 'award_date': date,
+                    'standstill_end': end}])
+    Tender.write(*args)
     Bid.award(list(winners))
     Bid.lose([b for t in done for b in t.bids
             if b.state == 'submitted' and b not in winners])

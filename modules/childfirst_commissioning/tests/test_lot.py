@@ -725,3 +725,56 @@ def test_lot_workflow_fields_read_only(lots_moderated):
         with pytest.raises(AccessError):
             Lot.write([Lot(north.id)], {'winning_bid': ex.bids['A'].id})
     assert Lot(north.id).winning_bid == ex.bids['C']
+
+
+def _award_queries(officer, finance, count):
+    """Count the queries of the recommendation and the approval of the
+    award of count lots, each ranked with one eligible bid"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Lot = pool.get('commissioning.tender.lot')
+    Bid = pool.get('commissioning.bid')
+    BidLot = pool.get('commissioning.bid-commissioning.tender.lot')
+    Party = pool.get('party.party')
+    tender = publish_lots_tender(officer, finance, [
+            ("Lot %s" % i, 1000, None) for i in range(count)],
+        budget=Decimal(count * 1000))
+    party, = Party.create([{'name': "Provider"}])
+    bid, = Bid.create([{
+                'tender': tender.id, 'provider': party.id,
+                'price': Decimal(count * 900),
+                'lots': [('add', [x.id for x in tender.lots])],
+                }])
+    Bid.write([bid], {'state': 'submitted',
+            'submitted_at': dt.datetime.now()})
+    BidLot.store_ranking({link.id: {
+                'eligible': True, 'exclusion_reason': None,
+                'child_first_score': Decimal(50), 'price_score': Decimal(30),
+                'total_score': Decimal(80), 'rank': 1}
+            for link in BidLot.search([('bid', '=', bid.id)])})
+    table = Tender.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*table.update(
+            [table.state], ['moderated'], where=table.id == tender.id))
+    Transaction().cache.clear()
+    ids = [x.id for x in tender.lots]
+    with Transaction().set_user(officer.id), count_queries() as recommend:
+        Lot.recommend_award(Lot.browse(ids))
+    Transaction().cache.clear()
+    with Transaction().set_user(finance.id), count_queries() as approve:
+        Lot.approve_award(Lot.browse(ids))
+    assert Tender(tender.id).state == 'awarded'
+    assert all(x.winning_bid == bid for x in Lot.browse(ids))
+    # But the INSERT of each new record, sign-off and notification
+    # (trytond creates records one INSERT each)
+    return tuple(len([q for q in map(str, queries)
+                if not q.startswith('INSERT INTO')])
+        for queries in [recommend, approve])
+
+
+def test_lot_award_queries(officer, finance):
+    "The award of 10n lots takes the queries of n lots"
+    small = _award_queries(officer, finance, 3)
+    large = _award_queries(officer, finance, 30)
+    assert large[0] <= small[0] + 2, (small, large)
+    assert large[1] <= small[1] + 2, (small, large)
