@@ -53,7 +53,10 @@ def award_checks(tender, top):
     the recommended bid is eligible, and any departure from the ranking is
     explained"""
     bid = tender.winning_bid or top
-    if not bid:
+    if tender.lots:
+        # Each lot is awarded on its own
+        failures = [message('msg_award_lots')]
+    elif not bid:
         failures = [message('msg_award_no_bid')]
     elif not bid.eligible:
         failures = [message('msg_award_ineligible',
@@ -93,13 +96,14 @@ def standstill_over(tender, date=None):
     return date > tender.standstill_end
 
 
-def store_winning_bids(tenders, bids):
-    """Store bids, {tender id: bid id}, as the winning bids of the tenders:
-    one UPDATE from a list of values per WINNING_CHUNK tenders.
+def store_winning_bids(tenders, bids, Model=None):
+    """Store bids, {tender id: bid id}, as the winning bids of the tenders
+    (or of the records of Model, lots): one UPDATE from a list of values
+    per WINNING_CHUNK tenders.
 
     The caller writes the tenders through the ORM afterwards, which stamps
     them, keeps their history and clears the cache."""
-    Tender = Pool().get('commissioning.tender')
+    Tender = Model or Pool().get('commissioning.tender')
     table = Tender.__table__()
     cursor = Transaction().connection.cursor()
     ids = [t.id for t in tenders if t.id in bids]
@@ -131,6 +135,11 @@ def losing_bids(tender):
 
 def standstill_checks(tender):
     "Return the checks of the contract creation: the standstill is over"
-    failures = [] if tender.standstill_over() else [
-        message('msg_standstill', end=tender.standstill_end)]
+    if getattr(tender, 'lots', None):
+        # Each lot has its own contract
+        failures = [message('msg_contract_lots')]
+    elif tender.standstill_over():
+        failures = []
+    else:
+        failures = [message('msg_standstill', end=tender.standstill_end)]
     return [check('msg_standstill_label', failures)]

@@ -18,7 +18,7 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .access import AccessMixin
 from .collaboration import CollaborationOriginMixin
@@ -65,9 +65,73 @@ class Unnest(Function):
     _function = 'UNNEST'
 
 
+class RankingStoreMixin:
+    "Store a ranking computed by the server on many records at once"
+    __slots__ = ()
+
+    @classmethod
+    def set_ranking(cls, bids, name, ranking):
+        """Store ranking, {bid id: values of RANKING_FIELDS}, in one UPDATE
+        from a list of values per RANKING_CHUNK bids (bids are records or
+        ids), with the write date and user"""
+        transaction = Transaction()
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        ids = [i for i in map(int, bids) if i in ranking]
+        for sub_ids in grouped_slice(ids, RANKING_CHUNK):
+            values = cls._ranking_values(list(sub_ids), ranking)
+            cursor.execute(*table.update(
+                    [Column(table, n) for n in RANKING_FIELDS]
+                    + [table.write_uid, table.write_date],
+                    [cls._ranking_column(values, i, n)
+                        for i, n in enumerate(RANKING_FIELDS, 2)]
+                    + [transaction.user, CurrentTimestamp()],
+                    from_=[values],
+                    where=table.id == Column(values, 'column1')))
+
+    @classmethod
+    def _ranking_values(cls, ids, ranking):
+        """Return the rows (id, values of RANKING_FIELDS) of the bids as a
+        table of columns column1, column2...: on PostgreSQL, one array per
+        column (a handful of parameters, not one per value)"""
+        fields_ = [cls._fields[n] for n in RANKING_FIELDS]
+        columns = [ids] + [[f.sql_format(ranking[i][f.name]) for i in ids]
+            for f in fields_]
+        if backend.name != 'postgresql':
+            return Values([list(row) for row in zip(*columns)])
+        types = ['INTEGER'] + [f.sql_type().base for f in fields_]
+        return Select([
+                Unnest(Cast(Literal(c), '%s[]' % t)).as_('column%s' % i)
+                for i, (c, t) in enumerate(zip(columns, types), 1)])
+
+    @classmethod
+    def store_ranking(cls, ranking):
+        """Store ranking, {bid id: values of RANKING_FIELDS}, as a write
+        would, without instantiating or validating the bids: the values
+        are the module's own computation, not input. The history keeps
+        them and the caches of the transaction forget the bids."""
+        transaction = Transaction()
+        ids = list(ranking)
+        cls.set_ranking(ids, 'ranking', ranking)
+        cls._insert_history(ids)
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                for id_ in ids:
+                    cache[cls.__name__].pop(id_, None)
+
+    @classmethod
+    def _ranking_column(cls, values, index, name):
+        column = Column(values, 'column%s' % index)
+        if backend.name == 'postgresql':
+            # A column of NULLs only would be text
+            column = Cast(column, cls._fields[name].sql_type().base)
+        return column
+
+
 class Bid(
-        InputMixin, AccessMixin, CollaborationOriginMixin, Workflow, ModelSQL,
-        ModelView):
+        RankingStoreMixin, InputMixin, AccessMixin, CollaborationOriginMixin,
+        Workflow, ModelSQL, ModelView):
     __name__ = 'commissioning.bid'
     __string__ = "Bid"
     _collaboration_none_message = 'msg_bid_check_evidence_none'
@@ -107,6 +171,15 @@ class Bid(
         loading='lazy',
         help="The total price over the contract. Sealed until the tender "
         "closes.")
+    lots = fields.Many2Many(
+        'commissioning.bid-commissioning.tender.lot', 'bid', 'lot', "Lots",
+        domain=[
+            ('tender', '=', Eval('tender', -1)),
+            ],
+        states=_states,
+        help="The lots of the tender this bid is for, when the tender has "
+        "lots: at least one, at most the tender's limit. The bid answers "
+        "the criteria of its lots. Sealed until the tender closes.")
     responses = fields.One2Many(
         'commissioning.bid.response', 'bid', "Responses", states=_states,
         help="Your answer to each criterion of the tender. Every criterion "
@@ -276,7 +349,48 @@ class Bid(
                 raise AccessError(gettext(
                         'childfirst_commissioning.msg_bid_provider'))
         cls.check_live_values(vlist)
-        return super().create(vlist)
+        bids = super().create(vlist)
+        cls.sync_lot_responses(bids)
+        return cls.browse([b.id for b in bids])
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        bids = [b for r, v in zip(args[::2], args[1::2]) if 'lots' in v
+            for b in r]
+        if bids:
+            cls.sync_lot_responses(cls.browse(bids))
+
+    @classmethod
+    def sync_lot_responses(cls, bids):
+        """Give the draft bids for the lots of a tender a response per
+        criterion of their lots, and none to the other criteria"""
+        Response = Pool().get('commissioning.bid.response')
+        to_create, to_delete = [], []
+        for bid in bids:
+            if bid.state != 'draft' or not bid.tender.lots:
+                continue
+            wanted = bid.expected_criteria()
+            answered = {r.criterion for r in bid.responses}
+            to_create.extend({'bid': bid.id, 'criterion': c.id}
+                for c in wanted if c not in answered)
+            to_delete.extend(
+                r for r in bid.responses if r.criterion not in wanted)
+        # The bidder changes the lots of the bid; the responses follow
+        with without_check_access():
+            if to_delete:
+                Response.delete(to_delete)
+            if to_create:
+                Response.create(to_create)
+
+    def expected_criteria(self):
+        """Return the criteria the bid answers, in the order of the
+        tender: those of its lots when its tender has lots"""
+        criteria = list(self.tender.criteria)
+        if self.tender.lots:
+            chosen = {c for lot in self.lots for c in lot.criteria}
+            criteria = [c for c in criteria if c in chosen]
+        return criteria
 
     @classmethod
     def set_tender_defaults(cls, vlist):
@@ -290,7 +404,8 @@ class Bid(
             if not tender:
                 continue
             values.setdefault('company', tender.company.id)
-            if not values.get('responses'):
+            # The responses of a bid for lots follow its lots
+            if not values.get('responses') and not tender.lots:
                 values['responses'] = [('create', [
                             {'criterion': c.id} for c in tender.criteria])]
 
@@ -326,6 +441,14 @@ class Bid(
                     raise RelationError(gettext(
                             'childfirst_commissioning.msg_input_bid_company',
                             bid=bid.rec_name, tender=bid.tender.rec_name))
+        if not field_names or field_names & {'tender', 'lots'}:
+            for bid in bids:
+                for lot in bid.lots:
+                    if lot.tender != bid.tender:
+                        raise RelationError(gettext(
+                                'childfirst_commissioning.msg_input_bid_lot',
+                                bid=bid.rec_name, lot=lot.rec_name,
+                                tender=bid.tender.rec_name))
         if field_names and not (field_names & {'price'}):
             return
         for bid in bids:
@@ -413,65 +536,6 @@ class Bid(
     def get_ranking(cls, bids, name):
         return {b.id: None for b in bids}
 
-    @classmethod
-    def set_ranking(cls, bids, name, ranking):
-        """Store ranking, {bid id: values of RANKING_FIELDS}, in one UPDATE
-        from a list of values per RANKING_CHUNK bids (bids are records or
-        ids), with the write date and user"""
-        transaction = Transaction()
-        table = cls.__table__()
-        cursor = transaction.connection.cursor()
-        ids = [i for i in map(int, bids) if i in ranking]
-        for sub_ids in grouped_slice(ids, RANKING_CHUNK):
-            values = cls._ranking_values(list(sub_ids), ranking)
-            cursor.execute(*table.update(
-                    [Column(table, n) for n in RANKING_FIELDS]
-                    + [table.write_uid, table.write_date],
-                    [cls._ranking_column(values, i, n)
-                        for i, n in enumerate(RANKING_FIELDS, 2)]
-                    + [transaction.user, CurrentTimestamp()],
-                    from_=[values],
-                    where=table.id == Column(values, 'column1')))
-
-    @classmethod
-    def _ranking_values(cls, ids, ranking):
-        """Return the rows (id, values of RANKING_FIELDS) of the bids as a
-        table of columns column1, column2...: on PostgreSQL, one array per
-        column (a handful of parameters, not one per value)"""
-        fields_ = [cls._fields[n] for n in RANKING_FIELDS]
-        columns = [ids] + [[f.sql_format(ranking[i][f.name]) for i in ids]
-            for f in fields_]
-        if backend.name != 'postgresql':
-            return Values([list(row) for row in zip(*columns)])
-        types = ['INTEGER'] + [f.sql_type().base for f in fields_]
-        return Select([
-                Unnest(Cast(Literal(c), '%s[]' % t)).as_('column%s' % i)
-                for i, (c, t) in enumerate(zip(columns, types), 1)])
-
-    @classmethod
-    def store_ranking(cls, ranking):
-        """Store ranking, {bid id: values of RANKING_FIELDS}, as a write
-        would, without instantiating or validating the bids: the values
-        are the module's own computation, not input. The history keeps
-        them and the caches of the transaction forget the bids."""
-        transaction = Transaction()
-        ids = list(ranking)
-        cls.set_ranking(ids, 'ranking', ranking)
-        cls._insert_history(ids)
-        transaction.counter += 1
-        for cache in transaction.cache.values():
-            if cls.__name__ in cache:
-                for id_ in ids:
-                    cache[cls.__name__].pop(id_, None)
-
-    @classmethod
-    def _ranking_column(cls, values, index, name):
-        column = Column(values, 'column%s' % index)
-        if backend.name == 'postgresql':
-            # A column of NULLs only would be text
-            column = Cast(column, cls._fields[name].sql_type().base)
-        return column
-
     def check_evidence_editable(self):
         if self.state != 'draft':
             raise LockedError(gettext(
@@ -492,22 +556,41 @@ class Bid(
         """Return the checks of the bid submission gate, the deadline's at
         now"""
         tender = self.tender
+        criteria = self.expected_criteria()
         checks = [
             check('msg_bid_label_open', self.open_failures(now)),
+            ]
+        if tender.lots:
+            checks.append(check('msg_bid_label_lots', self.lot_failures()))
+        checks += [
             check('msg_bid_label_answers', [
                     message('msg_bid_check_answer', criterion=c.name)
-                    for c in tender.criteria
+                    for c in criteria
                     if c.method != 'price' and c not in self.answered()]),
             check('msg_bid_label_price', [] if self.price and self.price > 0
                 else [message('msg_bid_check_price')]),
             ]
-        evidence = [c for c in tender.criteria if c.evidence_required]
+        evidence = [c for c in criteria if c.evidence_required]
         if evidence:
             checks.append(check('msg_bid_label_evidence', [
                         message('msg_bid_check_evidence',
                             criterion=evidence[0].name, failure=failure)
                         for failure in self.collaboration_evidence_checks()]))
         return checks
+
+    def lot_failures(self):
+        """The bid is for at least one lot of its tender, and for no more
+        lots than the tender allows"""
+        tender, lots = self.tender, list(self.lots)
+        failures = []
+        if not lots:
+            failures.append(message('msg_bid_check_lots_none'))
+        if tender.max_lots_per_bid and len(lots) > tender.max_lots_per_bid:
+            failures.append(message('msg_bid_check_lots_max',
+                    count=len(lots), maximum=tender.max_lots_per_bid))
+        failures.extend(message('msg_bid_check_lot_tender', lot=lot.rec_name)
+            for lot in lots if lot.tender != tender)
+        return failures
 
     def open_failures(self, now=None):
         "The tender is published and its deadline has not passed at now"
@@ -595,3 +678,69 @@ class Bid(
     def lose(cls, bids):
         "The other submitted bids of an awarded tender"
         pass
+
+
+class BidLot(
+        RankingStoreMixin, InputMixin, AccessMixin, ModelSQL, ModelView):
+    """The lots a bid is for, with the bid's ranking for each once the
+    evaluation completes: sealed with the bid until its tender closes"""
+    __name__ = 'commissioning.bid-commissioning.tender.lot'
+    __string__ = "Bid Lot"
+
+    bid = fields.Many2One(
+        'commissioning.bid', "Bid", required=True, ondelete='CASCADE',
+        readonly=True)
+    lot = fields.Many2One(
+        'commissioning.tender.lot', "Lot", required=True, ondelete='CASCADE',
+        readonly=True)
+    eligible = fields.Boolean("Eligible", readonly=True,
+        help="Whether the bid passed every pass/fail requirement and minimum"
+        " score of the lot's criteria; only eligible bids are ranked.")
+    exclusion_reason = fields.Text("Exclusion Reason", readonly=True,
+        help="Why the bid is not eligible for the lot, one reason a line.")
+    child_first_score = fields.Numeric(
+        "Child First Score", digits=(16, 2), readonly=True,
+        help="The weighted score of the lot's Child First criteria.")
+    price_score = fields.Numeric("Price Score", digits=(16, 2), readonly=True,
+        help="The score of the bid's price for the lot: the price shared "
+        "among the bid's lots in proportion to their budgets.")
+    total_score = fields.Numeric("Total Score", digits=(16, 2), readonly=True,
+        help="The weighted scores of the lot's criteria and the price.")
+    rank = fields.Integer("Rank", readonly=True,
+        help="The bid's place among the eligible bids for the lot, 1 being "
+        "the best; empty when the bid is not eligible for it.")
+
+    def get_rec_name(self, name):
+        return "%s — %s" % (self.lot.rec_name, self.bid.rec_name)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.bid, Index.Range())),
+                Index(t, (t.lot, Index.Range())),
+                })
+
+    @classmethod
+    def check_modification(cls, mode, links, values=None, external=False):
+        super().check_modification(
+            mode, links, values=values, external=external)
+        if set(values or {}) & set(RANKING_FIELDS):
+            # Computed by the server when the evaluation completes
+            raise LockedError(gettext(
+                    'childfirst_commissioning.msg_bid_lot_ranking'))
+        if mode != 'create':
+            for link in links:
+                link.bid.check_evidence_editable()
+
+    @classmethod
+    def create(cls, vlist):
+        Bid = Pool().get('commissioning.bid')
+        cls.check_input(vlist)
+        if any(set(v) & set(RANKING_FIELDS) for v in vlist):
+            raise LockedError(gettext(
+                    'childfirst_commissioning.msg_bid_lot_ranking'))
+        for bid in Bid.browse(list({v['bid'] for v in vlist if v.get('bid')})):
+            bid.check_evidence_editable()
+        return super().create(vlist)

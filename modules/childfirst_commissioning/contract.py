@@ -151,6 +151,9 @@ class Contract(
         'commissioning.tender', "Tender", readonly=True, ondelete='RESTRICT')
     bid = fields.Many2One(
         'commissioning.bid', "Bid", readonly=True, ondelete='RESTRICT')
+    lot = fields.Many2One(
+        'commissioning.tender.lot', "Lot", readonly=True, ondelete='RESTRICT',
+        help="The lot of the tender this contract was awarded for.")
     provider = fields.Many2One(
         'party.party', "Provider", required=True, ondelete='RESTRICT',
         states=_states,
@@ -297,6 +300,16 @@ class Contract(
     @classmethod
     def validate_fields(cls, contracts, field_names):
         super().validate_fields(contracts, field_names)
+        if not field_names or field_names & {'tender', 'lot'}:
+            for contract in contracts:
+                if contract.lot and contract.lot.tender != contract.tender:
+                    raise RelationError(gettext(
+                            'childfirst_commissioning'
+                            '.msg_input_contract_lot',
+                            contract=contract.rec_name,
+                            lot=contract.lot.rec_name,
+                            tender=(contract.tender.rec_name
+                                if contract.tender else "—")))
         if not field_names or field_names & {'tender', 'bid'}:
             for contract in contracts:
                 if contract.bid and contract.bid.tender != contract.tender:
@@ -674,11 +687,26 @@ def contracts_for(tenders):
         for t in tenders]
 
 
-def contract_kpis(tender):
-    "Return the KPIs of the contract of tender, from its KPI templates"
+def lot_contract(lot):
+    """Return the draft contract of the awarded lot, with the KPIs of its
+    criteria's templates"""
+    Contract = Pool().get('commissioning.contract')
+    tender = lot.tender
+    return Contract(
+        name="%s — %s" % (tender.name, lot.name), tender=tender, lot=lot,
+        bid=lot.winning_bid, provider=lot.winning_bid.provider,
+        company=tender.company, currency=tender.currency,
+        value=lot.price_share(), start_date=tender.contract_start,
+        end_date=tender.contract_end,
+        kpis=contract_kpis(tender, lot.criteria))
+
+
+def contract_kpis(tender, criteria=None):
+    """Return the KPIs of the contract of tender, from the KPI templates
+    of its criteria (by default all of them)"""
     Kpi = Pool().get('commissioning.contract.kpi')
     kpis = []
-    for criterion in tender.criteria:
+    for criterion in (tender.criteria if criteria is None else criteria):
         for template in criterion.kpi_templates:
             kpis.append(Kpi(
                     sequence=len(kpis) + 1, tenet=criterion.tenet,

@@ -36,7 +36,15 @@ def design_checks(tender):
         check('msg_check_label_kpi_templates', kpi_failures(criteria)),
         check('msg_check_label_language', language_failures(tender)),
         check('msg_check_label_budget_dates', budget_date_failures(tender)),
-        ]
+        ] + lot_checks(tender)
+
+
+def lot_checks(tender):
+    "Return the check of the lots of tender, none when it has no lots"
+    from .lot import lot_failures
+    if not tender.lots:
+        return []
+    return [check('msg_check_label_lots', lot_failures(tender))]
 
 
 def weight_failures(criteria):

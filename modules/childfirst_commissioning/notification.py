@@ -103,7 +103,7 @@ class Notification(AccessMixin, ModelSQL, ModelView):
             'commissioning.contract', 'commissioning.contract.payment',
             'commissioning.monitoring.return',
             'commissioning.tender.amendment',
-            'commissioning.contract.change']
+            'commissioning.contract.change', 'commissioning.tender.lot']
 
     @classmethod
     def send_reminders(cls):

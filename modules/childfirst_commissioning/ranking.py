@@ -14,6 +14,7 @@ from decimal import Decimal
 from sql import Literal, Null
 from sql.aggregate import Avg, Count, Sum
 from sql.conditionals import Case, Coalesce
+from sql.operators import Exists
 
 from trytond.model import fields
 from trytond.pool import Pool
@@ -82,10 +83,13 @@ def submitted_bids(tender_ids):
     """Return the submitted bids of the tenders as dicts, in the order of
     submission so that the position breaks the last ties"""
     bid, _, _, _ = tables()
+    lot, _, _ = lot_tables()
     cursor = Transaction().connection.cursor()
     cursor.execute(*bid.select(
             bid.id, bid.tender, numeric(bid.price),
-            where=bid.tender.in_(tender_ids) & (bid.state == 'submitted'),
+            where=bid.tender.in_(tender_ids) & (bid.state == 'submitted')
+            # The bids for the lots of a tender are ranked per lot
+            & ~Exists(lot.select(lot.id, where=lot.tender == bid.tender)),
             order_by=[bid.submitted_at.asc, bid.id.asc]))
     return [{'id': id_, 'tender': tender, 'price': to_decimal(price),
             'position': position, 'reasons': []}
@@ -294,3 +298,174 @@ def ranking_values(bid):
         'total_score': bid['total'].quantize(CENT),
         'rank': bid.get('rank'),
         }
+
+
+# The ranking of each lot: the bids for the lot, judged on its criteria
+
+def lot_tables():
+    pool = Pool()
+    return [pool.get(n).__table__() for n in [
+            'commissioning.tender.lot',
+            'commissioning.tender.lot-commissioning.tender.criterion',
+            'commissioning.bid-commissioning.tender.lot']]
+
+
+def store_lots(tenders):
+    """Store the ranking of the bids for each lot of the tenders on the
+    bids' lots"""
+    BidLot = Pool().get('commissioning.bid-commissioning.tender.lot')
+    ranking = compute_lots(tenders)
+    if ranking:
+        BidLot.store_ranking(ranking)
+
+
+def compute_lots(tenders):
+    """Return {bid lot id: values} with the scores, eligibility and rank of
+    the submitted bids for each lot of the tenders: the same computation
+    as a tender's, each lot in place of its tender, on the lot's criteria
+    and budget"""
+    lot, _, _ = lot_tables()
+    if not tenders:
+        return {}
+    tender_ids = [t.id for t in tenders]
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*lot.select(lot.id, numeric(lot.budget),
+            where=lot.tender.in_(tender_ids)))
+    budgets = {id_: to_decimal(budget) for id_, budget in cursor}
+    if not budgets:
+        return {}
+    lot_ids = list(budgets)
+    bids = lot_bids(lot_ids, budgets)
+    if not bids:
+        return {}
+    criteria = lot_criteria(lot_ids)
+    sums = lot_score_sums(tender_ids, lot_ids)
+    reasons = Reasons()
+    failing = lot_response_failures(lot_ids, reasons)
+    score(bids, sums, criteria, failing, budgets, reasons)
+    rank(bids, criteria)
+    return {b['link']: ranking_values(b) for b in bids}
+
+
+def lot_bids(lot_ids, budgets):
+    """Return a dict per submitted bid and lot it is for, its 'tender' the
+    lot: in the order of submission, with the share of its price the lot's
+    budget takes among the budgets of the bid's lots"""
+    bid, _, _, _ = tables()
+    _, _, bid_lot = lot_tables()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*bid_lot.join(bid, condition=bid_lot.bid == bid.id
+            ).select(
+            bid_lot.id, bid.id, bid_lot.lot, numeric(bid.price),
+            where=bid_lot.lot.in_(lot_ids) & (bid.state == 'submitted'),
+            order_by=[bid.submitted_at.asc, bid.id.asc, bid_lot.lot.asc]))
+    rows = list(cursor)
+    totals = defaultdict(Decimal)
+    for _, bid_id, lot_id, _ in rows:
+        totals[bid_id] += budgets[lot_id]
+    positions = {}
+    result = []
+    for link, bid_id, lot_id, price in rows:
+        positions.setdefault(bid_id, len(positions))
+        price = to_decimal(price)
+        if totals[bid_id] > 0:
+            price = (price * budgets[lot_id] / totals[bid_id]).quantize(CENT)
+        result.append({
+                'id': (bid_id, lot_id), 'link': link, 'tender': lot_id,
+                'price': price, 'position': positions[bid_id],
+                'reasons': []})
+    return result
+
+
+def lot_criteria(lot_ids):
+    """Return per lot the number of scored criteria and the weights of
+    the Child First and price criteria"""
+    _, _, criterion, _ = tables()
+    _, lot_criterion, _ = lot_tables()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*lot_criterion.join(
+            criterion, condition=lot_criterion.criterion == criterion.id
+            ).select(
+            lot_criterion.lot, criterion.tenet, criterion.method,
+            criterion.weight, where=lot_criterion.lot.in_(lot_ids)))
+    result = defaultdict(lambda: {
+            'scored': 0, 'tenet_weight': Decimal(0),
+            'price_weight': Decimal(0)})
+    for lot, tenet, method, weight in cursor:
+        weight = Decimal(str(weight or 0))
+        if method == 'scored':
+            result[lot]['scored'] += 1
+            if tenet:
+                result[lot]['tenet_weight'] += weight
+        elif method == 'price':
+            result[lot]['price_weight'] += weight
+    return result
+
+
+def lot_score_sums(tender_ids, lot_ids):
+    """Return {(bid id, lot id): (points, Child First points, count below
+    minimum, count of scored responses)} over the answers of each bid to
+    the scored criteria of each lot it is for"""
+    _, response, criterion, _ = tables()
+    _, lot_criterion, bid_lot = lot_tables()
+    means = tender_means(tender_ids)
+    final = final_score(response, means)
+    points = final * Coalesce(numeric(criterion.weight), 0)
+    below = ((criterion.minimum_score != Null)
+        & (final < numeric(criterion.minimum_score)))
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*means.join(
+            response, condition=means.response == response.id
+            ).join(criterion, condition=response.criterion == criterion.id
+            ).join(lot_criterion,
+            condition=lot_criterion.criterion == criterion.id
+            ).join(bid_lot,
+            condition=(bid_lot.bid == response.bid)
+            & (bid_lot.lot == lot_criterion.lot)
+            ).select(
+            response.bid, bid_lot.lot, Sum(points),
+            Sum(Case((criterion.tenet != Null, points), else_=0)),
+            Sum(Case((below, 1), else_=0)), Count(response.id),
+            where=bid_lot.lot.in_(lot_ids)
+            & (criterion.method == 'scored'),
+            group_by=[response.bid, bid_lot.lot]))
+    return {(bid, lot): tuple(values) for bid, lot, *values in cursor}
+
+
+def lot_response_failures(lot_ids, reasons):
+    """Return {(bid id, lot id): [reason]} for every pass/fail answer not
+    passed and every score below its minimum, on the criteria of each lot
+    of the bids"""
+    _, response, criterion, score = tables()
+    _, lot_criterion, bid_lot = lot_tables()
+    final = final_score(response, score, per_response=True)
+    failed = ((criterion.method == 'pass_fail')
+        & (Coalesce(response.passed, False) == Literal(False)))
+    below = ((criterion.method == 'scored')
+        & (criterion.minimum_score != Null)
+        & (final < numeric(criterion.minimum_score)))
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*bid_lot.join(
+            lot_criterion, condition=lot_criterion.lot == bid_lot.lot
+            ).join(criterion,
+            condition=lot_criterion.criterion == criterion.id
+            ).join(response,
+            condition=(response.bid == bid_lot.bid)
+            & (response.criterion == criterion.id)
+            ).select(
+            response.bid, bid_lot.lot, last_nulls(criterion.sequence),
+            criterion.id, criterion.name, criterion.method,
+            Case((criterion.method == 'scored', final), else_=Null),
+            numeric(criterion.minimum_score),
+            where=bid_lot.lot.in_(lot_ids) & (failed | below)))
+    result = defaultdict(list)
+    for bid, lot, _, _, name, method, value, minimum in sorted(
+            cursor, key=lambda r: r[:4]):
+        if method == 'pass_fail':
+            result[bid, lot].append(reasons(
+                    'msg_exclusion_pass_fail', criterion=name))
+        else:
+            result[bid, lot].append(reasons(
+                    'msg_exclusion_minimum', criterion=name,
+                    score=quantize(value or 0), minimum=quantize(minimum)))
+    return result

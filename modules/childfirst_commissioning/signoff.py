@@ -68,7 +68,7 @@ class Signoff(InputMixin, AccessMixin, ModelSQL, ModelView):
             'commissioning.tender', 'commissioning.contract',
             'commissioning.contract.payment',
             'commissioning.tender.amendment',
-            'commissioning.contract.change']
+            'commissioning.contract.change', 'commissioning.tender.lot']
 
     @classmethod
     def check_modification(cls, mode, signoffs, values=None, external=False):

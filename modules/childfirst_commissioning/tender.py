@@ -31,7 +31,7 @@ from .gate import (
 from .states import (
     ASSESSED_STATES, ASSIGNMENT_STATES, CANCELLABLE_STATES, EVALUATED_STATES,
     OPEN_STATES, REJECTABLE_STATES, TENDER_GROUPS, TENDER_STATES)
-from .validation import InputMixin
+from .validation import INTEGER_MAX, InputMixin, check_ranges
 
 # The fields the workflow writes itself, whatever the state
 WORKFLOW_FIELDS = {
@@ -142,6 +142,14 @@ class Tender(
         'commissioning.collaboration', 'origin',
         "Collaboration with Children", states=_states,
         help="Evidence that children helped design this tender.")
+    lots = fields.One2Many(
+        'commissioning.tender.lot', 'tender', "Lots", states=_states,
+        help="The parts of the service providers bid for separately, each "
+        "with its own criteria and budget, ranked and awarded on its own. "
+        "Without lots the tender is bid for and awarded as a whole.")
+    max_lots_per_bid = fields.Integer(
+        "Maximum Lots per Bid", states=_states,
+        help="The most lots one bid may be for; empty or 0 for no limit.")
     signoffs = fields.One2Many(
         'commissioning.signoff', 'origin', "Sign-offs", readonly=True)
     bids = fields.One2Many(
@@ -378,6 +386,8 @@ class Tender(
     @classmethod
     def validate_fields(cls, tenders, field_names):
         super().validate_fields(tenders, field_names)
+        check_ranges(cls, tenders, field_names,
+            max_lots_per_bid=(0, INTEGER_MAX))
         for tender in tenders:
             error = design.budget_date_error(tender)
             if error:
@@ -433,6 +443,8 @@ class Tender(
         default.setdefault('bids')
         default.setdefault('questions')
         default.setdefault('amendments')
+        # The lots name the criteria of the original
+        default.setdefault('lots')
         return super().copy(tenders, default=default)
 
     @classmethod
@@ -619,8 +631,10 @@ class Tender(
 
     @classmethod
     def store_ranking(cls, tenders):
-        "Store the ranking of the tenders' bids on the bids"
+        """Store the ranking of the tenders' bids on the bids, and for the
+        tenders with lots the ranking of each lot on the bids' lots"""
         ranking.store(tenders)
+        ranking.store_lots(tenders)
 
     @classmethod
     @ModelView.button

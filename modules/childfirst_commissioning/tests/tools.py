@@ -17,11 +17,12 @@ from trytond.cache import Cache
 from trytond.modules.childfirst_commissioning.contract import (
     monitoring_periods, rate)
 from trytond.modules.childfirst_commissioning.exceptions import (
-    BidSubmissionError, CloseError, CommissioningWarning, ContractError,
-    ContractValidationError, EvaluationError, EvaluationIncompleteError,
-    InputError, LockedError, MissingRecordError, PaymentError, PublishError,
-    RelationError, ReturnError, ReturnValidationError, ScoreError,
-    SegregationError, SignoffError, TenderDesignError, WithdrawError)
+    AwardError, BidSubmissionError, CloseError, CommissioningWarning,
+    ContractError, ContractValidationError, EvaluationError,
+    EvaluationIncompleteError, InputError, LockedError, MissingRecordError,
+    PaymentError, PublishError, RelationError, ReturnError,
+    ReturnValidationError, ScoreError, SegregationError, SignoffError,
+    TenderDesignError, WithdrawError)
 from trytond.modules.childfirst_commissioning.language import term_pattern
 from trytond.modules.childfirst_commissioning.validation import (
     CHAR_SIZE, INTEGER_MAX, NUMBER_MAX, TEXT_SIZE, InputMixin)
@@ -32,7 +33,7 @@ from trytond.transaction import Transaction, without_check_access
 __all__ = [
     'CHAR_SIZE', 'INTEGER_MAX', 'NUMBER_MAX', 'TEXT_SIZE', 'InputMixin',
     'monitoring_periods', 'rate', 'term_pattern',
-    'BidSubmissionError', 'CloseError', 'CommissioningWarning',
+    'AwardError', 'BidSubmissionError', 'CloseError', 'CommissioningWarning',
     'ContractError', 'ContractValidationError', 'EvaluationError',
     'EvaluationIncompleteError', 'InputError', 'LockedError',
     'MissingRecordError', 'PaymentError', 'PublishError', 'RelationError',
