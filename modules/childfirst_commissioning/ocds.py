@@ -204,6 +204,8 @@ def collect(tenders, contracts):
     Notice = pool.get('commissioning.contract.performance_notice')
     NoticeLine = pool.get('commissioning.contract.performance_notice.line')
     Change = pool.get('commissioning.contract.change')
+    Lot = pool.get('commissioning.tender.lot')
+    BidLot = pool.get('commissioning.bid-commissioning.tender.lot')
 
     data = SimpleNamespace(
         prefix=ocid_prefix(), configuration=Configuration(1),
@@ -214,7 +216,8 @@ def collect(tenders, contracts):
         breakdowns=defaultdict(list), payments=defaultdict(list),
         questions=defaultdict(list), amendments=defaultdict(list),
         notices=defaultdict(list), notice_lines=defaultdict(list),
-        changes=defaultdict(list))
+        changes=defaultdict(list), lots=defaultdict(list),
+        bid_lots=defaultdict(list))
     tender_ids = [t.id for t in tenders]
     contracts = list(contracts)
     if tender_ids:
@@ -232,6 +235,17 @@ def collect(tenders, contracts):
                         ['commissioning.tender,%s' % i for i in tender_ids]),
                     ], order=[('id', 'ASC')]):
             data.attachments[record.resource.id].append(record)
+        lots = Lot.search([('tender', 'in', tender_ids)],
+            order=[('sequence', 'ASC NULLS LAST'), ('id', 'ASC')])
+        for record in lots:
+            data.lots[record.tender.id].append(record)
+        lot_ids = [l.id for l in lots]
+        if lot_ids:
+            for record in BidLot.search([
+                        ('lot', 'in', lot_ids),
+                        ('bid.state', 'in', ASSESSED_STATES),
+                        ], order=[('bid', 'ASC')]):
+                data.bid_lots[record.lot.id].append(record)
         for record in Question.search([
                     ('tender', 'in', tender_ids),
                     ('state', '=', 'published'),
@@ -415,6 +429,9 @@ def tender_releases(tender, data):
         releases.append(enquiries_release(tender, ocid, data))
     if tender.state in {'awarded', 'contracted'} and tender.winning_bid:
         releases.append(award_release(tender, ocid, data))
+    releases += [lot_award_release(tender, lot, ocid, data)
+        for lot in data.lots[tender.id]
+        if lot.state in {'awarded', 'contracted'} and lot.winning_bid]
     if tender.state == 'cancelled':
         date = _changed(tender)
         releases.append(release(ocid, 'cancellation', tender.id, date,
@@ -467,18 +484,11 @@ def tender_release(tender, ocid, data):
             'tenderPeriod': period(
                 tender.published_at, tender.submission_deadline),
             'contractPeriod': contract_period,
-            'lots': [_clean({
-                        'id': '1',
-                        'title': tender.name,
-                        'status': 'active',
-                        'value': money(tender.budget, currency),
-                        'contractPeriod': contract_period,
-                        'awardCriteria': _clean({
-                                'criteria': [
-                                    _award_criterion(c, data)
-                                    for c in scored],
-                                }),
-                        })],
+            'lots': tender_lots(tender, scored, data),
+            'lotDetails': _clean({
+                    'maximumLotsBidPerSupplier': (
+                        tender.max_lots_per_bid or None),
+                    }) if data.lots[tender.id] else None,
             'documents': documents,
             'childFirst': child_first_tender(tender, data),
             }))
@@ -530,6 +540,76 @@ def enquiries_release(tender, ocid, data):
                         'dateAnswered': moment(q.published_at),
                         }) for q in questions],
             }))
+
+
+def tender_lots(tender, scored, data):
+    """Return the OCDS lots of the tender: each of its lots with its budget
+    and criteria, or one lot "1" of the whole tender"""
+    currency = tender.currency
+    contract_period = period(tender.contract_start, tender.contract_end)
+    lots = [(str(l.id), l.name, l.description, l.budget,
+            [c for c in l.criteria if c.method in {'scored', 'price'}])
+        for l in data.lots[tender.id]]
+    if not lots:
+        lots = [('1', tender.name, None, tender.budget, scored)]
+    return [_clean({
+                'id': id_,
+                'title': title,
+                'description': description,
+                'status': 'active',
+                'value': money(budget, currency),
+                'contractPeriod': contract_period,
+                'awardCriteria': _clean({
+                        'criteria': [
+                            _award_criterion(c, data) for c in criteria],
+                        }),
+                }) for id_, title, description, budget, criteria in lots]
+
+
+def lot_award_release(tender, lot, ocid, data):
+    """Return the contract award notice (UK6) of an awarded lot: the bids
+    for the lot, the winner with its share of the price, the standstill"""
+    links = data.bid_lots[lot.id]
+    winner = lot.winning_bid
+    buyer = _buyer(tender)
+    date = lot.award_date
+    details = [_clean({
+                'id': '%s-lot-%s' % (l.bid.id, lot.id),
+                'date': moment(l.bid.submitted_at),
+                'status': 'valid' if l.eligible else 'disqualified',
+                'tenderers': [organization(l.bid.provider)],
+                'value': money(l.bid.price, tender.currency),
+                }) for l in links]
+    return release(ocid, 'award', 'lot-%s' % lot.id, date,
+        [(buyer, 'buyer')] + [(l.bid.provider, 'tenderer') for l in links]
+        + [(winner.provider, 'supplier')],
+        buyer=organization(buyer),
+        tender=_clean({
+            'id': str(tender.id),
+            'status': ('complete'
+                if tender.state in {'awarded', 'contracted'} else None),
+            'lots': [{'id': str(lot.id), 'status': 'complete'}],
+            }),
+        bids={'details': details},
+        awards=[_clean({
+                    'id': lot_award_id(lot),
+                    'title': '%s - %s' % (tender.name, lot.name),
+                    'status': 'active',
+                    'date': moment(date),
+                    'value': money(lot.price_share(), tender.currency),
+                    'suppliers': [organization(winner.provider)],
+                    'contractPeriod': period(
+                        tender.contract_start, tender.contract_end),
+                    'standstillPeriod': period(date, lot.standstill_end),
+                    'relatedBid': '%s-lot-%s' % (winner.id, lot.id),
+                    'relatedLots': [str(lot.id)],
+                    'mainProcurementCategory': 'services',
+                    'documents': [notice('award', 'lot-%s' % lot.id, date)],
+                    })])
+
+
+def lot_award_id(lot):
+    return 'award-lot-%s' % lot.id
 
 
 def _award_criterion(criterion, data):
@@ -625,6 +705,8 @@ def contract_id(contract):
 
 
 def contract_award_id(contract):
+    if contract.lot:
+        return lot_award_id(contract.lot)
     if contract.tender:
         return award_id(contract.tender)
     return 'direct-%s' % contract.id

@@ -14,6 +14,8 @@ import pytest
 from trytond.model.exceptions import AccessError
 from trytond.modules.childfirst_commissioning import ocds, ocds_schema
 from trytond.modules.childfirst_commissioning.exceptions import OcdsError
+from trytond.modules.childfirst_commissioning.tests.test_lot import (  # noqa: F401,E501
+    lots_moderated)
 from trytond.modules.childfirst_commissioning.tests.test_scale import (
     SIZES, assert_flat, fresh, measure, published_tenders,
     scenario_transaction)
@@ -843,3 +845,61 @@ def test_contract_change_release(lifecycle):
     compiled = records['records'][0]['compiledRelease']['contracts'][0]
     assert compiled['value']['amount'] == float(new_value)
     assert compiled['period']['endDate'] == ocds.moment(new_end, end=True)
+
+
+# Lots
+
+def test_lots_releases(lots_moderated):  # noqa: F811
+    """A tender in lots publishes each lot with its budget and criteria,
+    and each awarded lot as its own award notice (UK6) with the bids for
+    it, the winner's share of its price and the lot's standstill"""
+    from trytond.modules.childfirst_commissioning.tests.test_lot import (
+        end_standstill)
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Lot = pool.get('commissioning.tender.lot')
+    Contract = pool.get('commissioning.contract')
+    ex = lots_moderated
+    lots = list(ex.tender.lots)
+    with as_user(ex.officer):
+        Lot.recommend_award(lots)
+    with as_user(ex.finance):
+        Lot.approve_award(Lot.browse(lots))
+    end_standstill(lots)
+    with as_user(ex.officer):
+        Lot.create_contract(Lot.browse(lots))
+        package = Tender.ocds_release_package([Tender(ex.tender.id)])
+    assert ocds_schema.errors(package) == []
+    ocid = 'ocds-childfirst-%s' % ex.tender.id
+    steps = releases_by_step(package)
+    assert list(steps) == ['tender', 'award']
+    published = {l['id']: l for l in steps['tender'][0]['tender']['lots']}
+    lots = Lot.browse(lots)
+    assert set(published) == {str(l.id) for l in lots}
+    for lot_ in lots:
+        entry = published[str(lot_.id)]
+        assert entry['title'] == lot_.name
+        assert entry['value']['amount'] == float(lot_.budget)
+        assert sorted(c['name'] for c in entry['awardCriteria'][
+                'criteria']) == sorted(c.name for c in lot_.criteria
+            if c.method in {'scored', 'price'})
+    awards = {r['id']: r for r in steps['award']}
+    assert set(awards) == {'%s-award-lot-%s' % (ocid, l.id) for l in lots}
+    for lot_ in lots:
+        release = awards['%s-award-lot-%s' % (ocid, lot_.id)]
+        award, = release['awards']
+        assert award['relatedLots'] == [str(lot_.id)]
+        assert award['value']['amount'] == float(lot_.price_share())
+        assert award['suppliers'] == [
+            ocds.organization(lot_.winning_bid.provider)]
+        assert award['standstillPeriod']['endDate'] == ocds.moment(
+            lot_.standstill_end, end=True)
+        assert award['relatedBid'] == '%s-lot-%s' % (
+            lot_.winning_bid.id, lot_.id)
+        assert {d['id'] for d in release['bids']['details']} == {
+            '%s-lot-%s' % (l.bid.id, lot_.id) for l in lot_.ranking}
+        assert [d['noticeType'] for d in award['documents']] == ['UK6']
+    # Each lot's contract refers to its lot's award
+    for contract in Contract.search([('tender', '=', ex.tender.id)]):
+        assert ocds.contract_award_id(contract) == 'award-lot-%s' % (
+            contract.lot.id)
