@@ -82,6 +82,9 @@ setup(
         'demo': ['proteus>=8.0,<8.1'],
         # The multi-process web server of deploy/ (doc/deployment.rst)
         'deploy': ['gunicorn>=22'],
+        # The 360Giving spreadsheet layout of the publishing command
+        # (--spreadsheet)
+        'spreadsheet': ['flattentool>=0.24'],
         # Everything the tests import: the module tests and scenarios
         # (proteus, hypothesis, pypdf, pypdfium2 to render the pages of the
         # reports), the system tests (selenium and
@@ -101,6 +104,8 @@ setup(
             'gunicorn>=22',
             'docutils',
             'aiosmtpd',
+            # The publishing command's 360Giving spreadsheet
+            'flattentool>=0.24',
             ],
         },
     zip_safe=False,

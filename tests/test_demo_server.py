@@ -915,7 +915,8 @@ def test_demo_360giving_and_command(server, tmp_path):
     result = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable),
                 'trytond-childfirst-publish'),
-            '-c', *server.configs, '-d', server.database, '--out', str(out)],
+            '-c', *server.configs, '-d', server.database, '--out', str(out),
+            '--spreadsheet'],
         env=server.env, cwd=tmp_path, capture_output=True, text=True,
         timeout=300)
     assert result.returncode == 0, result.stderr
@@ -931,3 +932,4 @@ def test_demo_360giving_and_command(server, tmp_path):
         assert ocds_schema.errors(json.loads(path.read_text())) == []
     grants = json.loads((out / '360giving' / 'grants.json').read_text())
     assert [g['id'] for g in grants['grants']] == [grant['id']]
+    assert (out / '360giving' / 'grants.xlsx').stat().st_size > 0

@@ -5,7 +5,7 @@
 written to a folder for a web server to publish.
 
     trytond-childfirst-publish -c trytond.conf -d DATABASE --out DIR \\
-        [--since YYYY-MM-DD]
+        [--since YYYY-MM-DD] [--spreadsheet]
 
 writes DIR/ocds/<ocid>.json, the release package of every public release of
 each tender (and of each contract without a tender),
@@ -15,13 +15,17 @@ rounds (awarded since --since). Each export of
 EXPORTS is built and validated before anything is written: when one does
 not validate, the command says why and exits with status 1, writing
 nothing. With --since, only the tenders and contracts changed since that
-day (they or anything beneath them) are written."""
+day (they or anything beneath them) are written. With --spreadsheet, the
+grants are also written in 360Giving's spreadsheet layout,
+DIR/360giving/grants.xlsx, through flattentool (the spreadsheet extra of
+the package)."""
 import argparse
 import datetime as dt
 import json
 import os
 import sys
 import tempfile
+import warnings
 
 
 def ocds_files(since=None):
@@ -82,17 +86,58 @@ def write(out, files):
         os.replace(file.name, target)
 
 
-def publish(out, since=None, stdout=sys.stdout, stderr=sys.stderr):
-    """Write the exports of the current transaction's database under out;
-    return the exit status: 1, writing nothing, when an export does not
-    validate"""
+GRANTS = os.path.join('360giving', 'grants.json')
+
+
+def spreadsheet(out):
+    """Write the grants of out in 360Giving's spreadsheet layout beside
+    them (grants.xlsx: one row per grant with the standard's column titles,
+    its recipient, funder and planned dates rolled up into it, and a sheet
+    per list), through flattentool; return its path, None without
+    grants"""
+    from flattentool import flatten
+
+    from . import giving
+    source = os.path.join(out, GRANTS)
+    if not os.path.exists(source):
+        return None
+    target = os.path.splitext(source)[0] + '.xlsx'
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(source)) as tmp, \
+            warnings.catch_warnings():
+        # flattentool warns of the lists of the schema without a title,
+        # which the grants do not use
+        warnings.simplefilter('ignore')
+        name = os.path.join(tmp, 'grants.xlsx')
+        flatten(source, schema=str(giving.DATA / giving.GRANT_SCHEMA),
+            output_name=name, output_format='xlsx', root_list_path='grants',
+            main_sheet_name='grants', root_id='', id_name='id',
+            use_titles=True, remove_empty_schema_columns=True, rollup=True)
+        os.replace(name, target)
+    return target
+
+
+def publish(out, since=None, stdout=sys.stdout, stderr=sys.stderr,
+        sheets=False):
+    """Write the exports of the current transaction's database under out,
+    and the grants' spreadsheet when sheets; return the exit status: 1,
+    writing nothing, when an export does not validate, 2 when the
+    spreadsheet cannot be written"""
     from trytond.exceptions import UserError
+    if sheets:
+        try:
+            import flattentool  # noqa: F401
+        except ImportError:
+            print("--spreadsheet needs flattentool: pip install "
+                "'trytond_childfirst_commissioning[spreadsheet]'", file=stderr)
+            return 2
     try:
         files = exports(since)
     except UserError as error:
         print(error.message, file=stderr)
         return 1
     write(out, files)
+    if sheets and spreadsheet(out):
+        files[GRANTS.replace('.json', '.xlsx')] = None
     print("%s files written to %s" % (len(files), out), file=stdout)
     return 0
 
@@ -120,6 +165,9 @@ def parser():
         help="the folder the files are written to")
     result.add_argument('--since', type=day,
         help="only what changed since this day (YYYY-MM-DD)")
+    result.add_argument('--spreadsheet', action='store_true',
+        help="also write the grants in 360Giving's spreadsheet layout "
+        "(360giving/grants.xlsx), with flattentool")
     return result
 
 
@@ -135,7 +183,8 @@ def main(argv=None):
     with Transaction().start(options.database, 0, readonly=True):
         pool.init()
     with Transaction().start(options.database, 0, readonly=True):
-        return publish(options.out, options.since)
+        return publish(options.out, options.since,
+            sheets=options.spreadsheet)
 
 
 if __name__ == '__main__':

@@ -319,3 +319,38 @@ def test_publish_command(grant, tmp_path):
     assert publish.publish(str(later), dt.date.today() + dt.timedelta(1),
         stdout=None, stderr=None) == 0
     assert not (later / '360giving').exists()
+
+
+def test_publish_spreadsheet(grant, tmp_path):
+    """With --spreadsheet the command also writes the grants in 360Giving's
+    spreadsheet layout: a sheet of grants with the standard's column
+    titles, and a sheet per list"""
+    import openpyxl
+
+    from trytond.modules.childfirst_commissioning import publish
+    out = tmp_path / 'site'
+    assert publish.publish(str(out), stdout=None, stderr=None,
+        sheets=True) == 0
+    book = openpyxl.load_workbook(out / '360giving' / 'grants.xlsx')
+    rows = list(book['grants'].iter_rows(values_only=True))
+    header, row = rows[0], rows[1]
+    values = dict(zip(header, row))
+    assert values['Identifier'] == '360G-childfirst-%s' % grant.tender.id
+    assert values['Title'] == grant.tender.name
+    assert values['Amount Awarded'] == float(
+        grant.tender.winning_bid.price)
+    assert values['Currency'] == grant.tender.currency.code.upper()
+    assert len(rows) == 2
+    # One row per grant, as 360Giving's template: the organisations and
+    # dates rolled up into it
+    assert values['Recipient Org:Name'] == (
+        grant.tender.winning_bid.provider.name)
+    assert values['Funding Org:Name'] == grant.tender.company.party.name
+    assert values['Planned Dates:Start Date'] == (
+        grant.tender.contract_start.isoformat())
+    assert {'Recipient Org', 'Funding Org'} <= set(book.sheetnames)
+    # Without grants, no spreadsheet either
+    later = tmp_path / 'later'
+    assert publish.publish(str(later), dt.date.today() + dt.timedelta(1),
+        stdout=None, stderr=None, sheets=True) == 0
+    assert not (later / '360giving').exists()

@@ -525,6 +525,10 @@ def test_command_arguments():
     options = publish.parser().parse_args([
             '-c', 'trytond.conf', 'local.conf', '-d', 'db', '--out', 'site'])
     assert options.config == ['trytond.conf', 'local.conf']
+    assert options.spreadsheet is False
+    options = publish.parser().parse_args([
+            '-c', 'c', '-d', 'db', '--out', 'o', '--spreadsheet'])
+    assert options.spreadsheet is True
     with pytest.raises(SystemExit):
         publish.parser().parse_args([
                 '-c', 'c', '-d', 'db', '--out', 'o', '--since', '31/01/2026'])
