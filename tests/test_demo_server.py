@@ -36,6 +36,7 @@ DEMO_TENDERS = {
     "Support After Arrest": 'draft',
     "Trusted Adults for Children at Risk 2026-2028": 'contracted',
     "Holiday Activities Shaped by Children 2026": 'evaluation',
+    "Mentoring Across the Borough 2027-2029": 'published',
     }
 # The states in which providers see tenders: from publication on
 PUBLIC_STATES = {'published', 'closed', 'evaluation', 'moderated',
@@ -667,6 +668,7 @@ def test_demo_reports(server):
 PUBLISHED_TENDER = "Youth Diversion and Prevention Service 2026-2029"
 CONTRACTED_TENDER = "Trusted Adults for Children at Risk 2026-2028"
 GRANT_ROUND = "Youth Club Small Grants 2026"
+LOTS_TENDER = "Mentoring Across the Borough 2027-2029"
 
 
 def by_step(package):
@@ -760,6 +762,24 @@ def test_demo_open_contracting_data(server):
         assert question['party.']['name'] not in text
     for question in unpublished:
         assert question['question'] not in text
+
+    # The tender in lots: each lot with its budget and criteria
+    tender = tenders[LOTS_TENDER]
+    lots = read(server, auth, 'commissioning.tender.lot',
+        [('tender', '=', tender['id'])], ['name', 'budget', 'criteria'])
+    assert len(lots) == 2
+    release, = by_step(packages[LOTS_TENDER])['tender']
+    criteria = read(server, auth, 'commissioning.tender.criterion',
+        [('tender', '=', tender['id']), ('method', '!=', 'pass_fail')],
+        ['name'])
+    assert [(l['id'], l['title'], l['value']['amount'],
+            sorted(c['name'] for c in l['awardCriteria']['criteria']))
+        for l in release['tender']['lots']] == [
+        (str(l['id']), l['name'], number(l['budget']),
+            sorted(c['name'] for c in criteria if c['id'] in l['criteria']))
+        for l in lots]
+    assert release['tender']['lotDetails'] == {
+        'maximumLotsBidPerSupplier': 1}
 
     # The contracted tender: award, contract, monitoring, the UK9 notice
     tender = tenders[CONTRACTED_TENDER]

@@ -2465,3 +2465,95 @@ def test_providers_read_applied_amendment(rpc, demo, viewer):
     row, = rpc.ok(rpc.read(viewer, AMENDMENT, [demo['amendment']],
             ['reason', 'state']))
     assert row['state'] == 'applied' and row['reason']
+
+
+# 8. Lots: who bid for which lot is sealed like the rest of the bid
+
+LOTS = "Mentoring Across the Borough 2027-2029"
+BID_LOT = 'commissioning.bid-commissioning.tender.lot'
+
+
+@pytest.fixture(scope='module')
+def lot_bid(rpc, undo, demo):
+    """The draft bid of provider for the north lot of the tender in lots,
+    made over RPC; removed at the end"""
+    tender = demo['tender'][LOTS]
+    lots = rpc.ok(rpc.search_read('officer', 'commissioning.tender.lot',
+            [('tender', '=', tender)], ['name'], [('sequence', 'ASC'),
+                ('id', 'ASC')]))
+    assert len(lots) == 2, lots
+    north, south = lots
+    bid, = rpc.ok(rpc.create('provider', 'commissioning.bid', [{
+                    'tender': tender,
+                    'price': Decimal('240000'),
+                    'lots': [('add', [north['id']])],
+                    }]))
+    try:
+        yield {'bid': bid, 'tender': tender, 'north': north['id'],
+            'south': south['id']}
+    finally:
+        undo.delete(BID_LOT, [bid], column='bid')
+        undo.delete_bids([bid])
+
+
+def test_bidder_reads_own_lots(rpc, lot_bid):
+    "Positive control: the bidder reads the lot of its bid"
+    row, = rpc.ok(rpc.read('provider', 'commissioning.bid',
+            [lot_bid['bid']], ['lots']))
+    assert row['lots'] == [lot_bid['north']]
+
+
+@pytest.mark.parametrize('oracle', ['tender.bids.lots', 'bid.lots',
+        'link.lot', 'lot.ranking.bid'])
+@pytest.mark.parametrize('viewer', ['provider2', 'provider3', 'officer',
+        'finance', 'evaluator', 'evaluator2'])
+def test_lot_bidder_oracle(rpc, lot_bid, viewer, oracle):
+    """Before the close nobody but the bidder learns who bid for which lot:
+    a count on the lot bid for and on the other lot is the same"""
+    model, path = {
+        'tender.bids.lots': ('commissioning.tender', 'bids.lots'),
+        'bid.lots': ('commissioning.bid', 'lots'),
+        'link.lot': (BID_LOT, 'lot'),
+        'lot.ranking.bid': ('commissioning.tender.lot', 'ranking.bid'),
+        }[oracle]
+    if oracle == 'lot.ranking.bid':
+        clauses = [[('id', '=', lot_bid[n]), ('ranking.bid', '=',
+                    lot_bid['bid'])] for n in ['north', 'south']]
+    else:
+        clauses = [[(path, '=', lot_bid[n])] for n in ['north', 'south']]
+        if model == 'commissioning.tender':
+            clauses = [[('id', '=', lot_bid['tender'])] + c for c in clauses]
+    counts = [result_or_nothing(rpc.count(viewer, model, c), None)
+        for c in clauses]
+    assert counts[0] == counts[1], (
+        "ORACLE %s as %s: north %s, south %s" % (
+            oracle, viewer, counts[0], counts[1]))
+
+
+@pytest.mark.parametrize('viewer', ['provider2', 'provider3', 'officer',
+        'finance', 'evaluator'])
+def test_lot_bid_links_sealed(rpc, lot_bid, viewer):
+    """The links of the sealed bid to its lots are neither read, searched
+    nor exported by anyone but the bidder"""
+    assert_nothing(rpc.search(viewer, BID_LOT, [
+                ('bid', '=', lot_bid['bid'])]))
+    assert_nothing(rpc.count(viewer, BID_LOT, [
+                ('lot', 'in', [lot_bid['north'], lot_bid['south']])]))
+    response = rpc.read(viewer, 'commissioning.tender.lot',
+        [lot_bid['north']], ['ranking'])
+    if error_kind(response) is None:
+        assert all(not row.get('ranking') for row in response['result']), (
+            response['_call'], response['result'])
+    else:
+        assert_refused(response)
+    assert_no_secret(rpc.export(viewer, 'commissioning.tender.lot',
+            [lot_bid['north']], ['ranking/bid/provider/name']),
+        [PROVIDERS['provider']])
+
+
+@pytest.mark.parametrize('attacker', ['provider2', 'officer'])
+def test_lot_bid_tamper(rpc, undo, lot_bid, attacker):
+    "Nobody but the bidder moves a bid to another lot"
+    attack_write(rpc, undo, 'commissioning.bid', lot_bid['bid'], 'provider',
+        attacker, {'lots': [('remove', [lot_bid['north']]),
+                ('add', [lot_bid['south']])]})

@@ -49,6 +49,26 @@ TENDERS = [
         'state': 'pending_approval',
         },
     {
+        # A tender in two lots, one per half of the borough: a provider
+        # bids for one of them
+        'name': "Mentoring Across the Borough 2027-2029",
+        'description': (
+            "Mentoring for children on the edge of the justice system, "
+            "in two lots: the north and the south of the borough, each "
+            "with its own budget, so that local organisations the "
+            "children already trust can bid for their area."),
+        'budget': Decimal('500000'),
+        'kind': 'contract',
+        'deadline_days': 50,
+        'years': 2,
+        'state': 'published',
+        'lots': [
+            ("North of the borough", Decimal('250000')),
+            ("South of the borough", Decimal('250000')),
+            ],
+        'max_lots': 1,
+        },
+    {
         # A draft still being designed: no evidence yet that children took
         # part, stigmatising language and no contract end date, so the
         # live design checklist lists what remains to be done.
@@ -127,7 +147,22 @@ def design_tender(session, values):
         collaboration(tender.collaborations, today)
         tender.save()
         documents.specify(session, tender)
+    if values.get('lots'):
+        divide(session, tender, values)
     return tender
+
+
+def divide(session, tender, values):
+    """Divide the tender into its lots, each judged on every criterion of
+    the tender, with the most lots one bid may be for"""
+    Tender = session.model('commissioning.tender', 'officer')
+    Criterion = session.model('commissioning.tender.criterion', 'officer')
+    tender = Tender(tender.id)
+    tender.max_lots_per_bid = values['max_lots']
+    for name, budget in values['lots']:
+        lot = tender.lots.new(name=name, budget=budget)
+        lot.criteria.extend([Criterion(c.id) for c in tender.criteria])
+    tender.save()
 
 
 def collaboration(records, today):
