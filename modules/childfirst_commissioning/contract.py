@@ -375,8 +375,9 @@ class Contract(
                     contract=self.rec_name, state=self.state_string))
 
     def check_schedule(self):
-        """Raise unless the payment schedule of the contract may change: the
-        contract is a draft, or active while an approved change applies"""
+        """Raise unless the payment schedule (or the KPI targets) of the
+        contract may change: the contract is a draft, or active while an
+        approved change applies"""
         if not (changing() and self.state == 'active'):
             self.check_draft()
 
@@ -607,8 +608,14 @@ class ContractKpi(AccessMixin, KpiMixin, ModelSQL, ModelView):
         Contract = pool.get('commissioning.contract')
         super().check_modification(
             mode, kpis, values=values, external=external)
+        retarget = mode == 'write' and set(values or {}) == {'target'}
         for kpi in kpis:
-            kpi.contract.check_draft()
+            if retarget:
+                # An approved contract change gives an active contract's
+                # KPIs their new targets
+                kpi.contract.check_schedule()
+            else:
+                kpi.contract.check_draft()
         if mode == 'write' and values and values.get('contract'):
             Contract(values['contract']).check_draft()
 

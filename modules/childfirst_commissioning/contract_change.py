@@ -96,6 +96,11 @@ class ContractChange(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         "every payment still to plan: on approval they replace the "
         "contract's planned payments. With the payments already requested, "
         "approved or paid they add up to the value.")
+    kpis = fields.One2Many(
+        'commissioning.contract.change.kpi', 'change', "New KPI Targets",
+        states=_states,
+        help="The KPIs of the contract whose target changes, with the new "
+        "target; on approval the contract's KPIs take them.")
     old_value = Monetary(
         "Old Value", currency='currency', digits='currency', readonly=True,
         help="The contract's value before the change.")
@@ -258,12 +263,14 @@ class ContractChange(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         return self.new_end_date or self.contract.end_date
 
     def changes_anything(self):
-        "Whether the change changes the value, the end date or the schedule"
+        """Whether the change changes the value, the end date, the schedule
+        or a KPI's target"""
         contract = self.contract
         return bool(
             (self.new_value is not None and self.new_value != contract.value)
             or (self.new_end_date and self.new_end_date != contract.end_date)
-            or self.payments)
+            or self.payments
+            or any(l.new_target != l.kpi.target for l in self.kpis))
 
     def end_date_failures(self):
         """The end date stays after the start and covers every period that
@@ -420,6 +427,8 @@ class ContractChange(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         Payment = pool.get('commissioning.contract.payment')
         Period = pool.get('commissioning.monitoring.period')
         Return = pool.get('commissioning.monitoring.return')
+        Kpi = pool.get('commissioning.contract.kpi')
+        ChangeKpi = pool.get('commissioning.contract.change.kpi')
         values = defaultdict(list)
         for change in changes:
             new = {}
@@ -440,6 +449,12 @@ class ContractChange(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
                         if p.state == 'planned'])
                 Payment.create([p.payment_values() for c in rescheduled
                         for p in c.payments])
+            retargeted = [l for c in changes for l in c.kpis]
+            if retargeted:
+                ChangeKpi.write(*[a for l in retargeted
+                        for a in ([l], {'old_target': l.kpi.target})])
+                Kpi.write(*[a for l in retargeted
+                        for a in ([l.kpi], {'target': l.new_target})])
         contracts = Contract.browse(list({
                     c.contract.id for c in changes if c.new_end_date}))
         Period.fit_to_term(contracts)
@@ -571,3 +586,96 @@ class ContractChangePayment(InputMixin, AccessMixin, ModelSQL, ModelView):
                     {v['change'] for v in vlist if v.get('change')})):
             change.check_draft()
         return super().create(vlist)
+
+
+class ContractChangeKpi(InputMixin, AccessMixin, ModelSQL, ModelView):
+    __name__ = 'commissioning.contract.change.kpi'
+    __string__ = "Contract Change KPI Target"
+
+    change = fields.Many2One(
+        'commissioning.contract.change', "Change", required=True,
+        ondelete='CASCADE')
+    contract = fields.Function(
+        fields.Many2One('commissioning.contract', "Contract"),
+        'on_change_with_contract')
+    kpi = fields.Many2One(
+        'commissioning.contract.kpi', "KPI", required=True,
+        ondelete='CASCADE',
+        domain=[('contract', '=', Eval('contract', -1))],
+        help="The KPI of the contract whose target changes.")
+    new_target = fields.Numeric(
+        "New Target", digits=(16, 2), required=True,
+        help="The target the KPI takes when finance approves the change.")
+    old_target = fields.Numeric(
+        "Old Target", digits=(16, 2), readonly=True,
+        help="The KPI's target before the change.")
+
+    @fields.depends('change', '_parent_change.contract')
+    def on_change_with_contract(self, name=None):
+        if self.change and self.change.contract:
+            return self.change.contract.id
+
+    @classmethod
+    def check_kpis(cls, vlist):
+        """Raise unless the KPI of each new line is one of its change's
+        contract, before the domain would refuse it in general terms"""
+        pool = Pool()
+        Change = pool.get('commissioning.contract.change')
+        Kpi = pool.get('commissioning.contract.kpi')
+        changes = {c.id: c for c in Change.browse(list(
+                    {v['change'] for v in vlist if v.get('change')}))}
+        kpis = {k.id: k for k in Kpi.browse(list(
+                    {v['kpi'] for v in vlist if v.get('kpi')}))}
+        for values in vlist:
+            change = changes.get(values.get('change'))
+            kpi = kpis.get(values.get('kpi'))
+            if change and kpi and kpi.contract != change.contract:
+                raise RelationError(message(
+                        'msg_contract_change_kpi_contract',
+                        kpi=kpi.rec_name, contract=change.contract.rec_name))
+
+    @classmethod
+    def validate_fields(cls, lines, field_names):
+        super().validate_fields(lines, field_names)
+        for line in lines:
+            if not (0 <= line.new_target <= NUMBER_MAX):
+                raise ContractValidationError(message(
+                        'msg_contract_change_kpi_target',
+                        kpi=line.kpi.rec_name,
+                        target=number(line.new_target)))
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        pool = Pool()
+        Change = pool.get('commissioning.contract.change')
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if mode == 'write' and set(values or {}) == {'old_target'}:
+            # The old target is kept by the server on approval
+            return
+        changes = {l.change for l in lines}
+        if mode == 'write' and values and values.get('change'):
+            changes.add(Change(values['change']))
+        for change in changes:
+            change.check_draft()
+
+    @classmethod
+    def create(cls, vlist):
+        Change = Pool().get('commissioning.contract.change')
+        cls.check_input(vlist)
+        for change in Change.browse(list(
+                    {v['change'] for v in vlist if v.get('change')})):
+            change.check_draft()
+        cls.check_kpis(vlist)
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        for lines, values in zip(actions, actions):
+            if 'kpi' in values or 'change' in values:
+                cls.check_kpis([{
+                            'change': values.get('change', l.change.id),
+                            'kpi': values.get('kpi', l.kpi.id),
+                            } for l in lines])
+        super().write(*args)

@@ -735,6 +735,10 @@ def contract_release(contract, ocid, data):
     signoff = data.signoffs.get((str(contract), 'contract_activation'))
     date = signoff.create_date if signoff else _changed(contract)
     value, end = signed_terms(contract, data)
+    # The targets as signed: before the first change of each
+    targets = {}
+    for change in reversed(data.changes[contract.id]):
+        targets.update({l.kpi.id: l.old_target for l in change.kpis})
     values = {}
     if not contract.tender:
         # A contract brought into the system: its award is the contract's
@@ -759,7 +763,8 @@ def contract_release(contract, ocid, data):
                     'value': money(value, contract.currency),
                     'dateSigned': moment(date),
                     'agreedMetrics': [
-                        _agreed_metric(k) for k in data.kpis[contract.id]],
+                        _agreed_metric(k, targets.get(k.id))
+                        for k in data.kpis[contract.id]],
                     'documents': [notice('contract', contract.id, date)],
                     })],
         **values)
@@ -776,7 +781,8 @@ def signed_terms(contract, data):
 
 def change_release(contract, change, ocid):
     """Return the contract change notice (UK10) of the approved change: the
-    value and term from then on, and the amendment with its reason"""
+    value and term from then on, the KPIs' new targets, and the amendment
+    with its reason"""
     date = change.decided_at
     value = (change.new_value if change.new_value is not None
         else change.old_value)
@@ -789,6 +795,15 @@ def change_release(contract, change, ocid):
                     'awardID': contract_award_id(contract),
                     'value': money(value, contract.currency),
                     'period': period(contract.start_date, end),
+                    'agreedMetrics': [{
+                            'id': str(l.kpi.id),
+                            'title': l.kpi.name,
+                            'observations': [_clean({
+                                        'id': 'target',
+                                        'measure': amount(l.new_target),
+                                        'unit': _unit(l.kpi),
+                                        })],
+                            } for l in change.kpis],
                     'amendments': [_clean({
                                 'id': str(change.id),
                                 'date': moment(date),
@@ -807,11 +822,13 @@ def _unit(kpi):
     return {'name': kpi.unit} if kpi.unit else None
 
 
-def _agreed_metric(kpi):
+def _agreed_metric(kpi, target=None):
+    "Return the agreed metric of the KPI, with target (or its own)"
+    if target is None:
+        target = kpi.target
     observations = [_clean({
                 'id': 'target',
-                'measure': amount(kpi.target)
-                if kpi.target is not None else None,
+                'measure': amount(target) if target is not None else None,
                 'unit': _unit(kpi),
                 })]
     if kpi.baseline is not None:

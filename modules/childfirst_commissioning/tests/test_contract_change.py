@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.childfirst_commissioning.exceptions import (
-    ContractChangeError)
+    ContractChangeError, RelationError)
 from trytond.modules.childfirst_commissioning.tests.tools import (
     END, START, TODAY, ContractValidationError, LockedError, SegregationError,
     as_user, assert_writes_refused, confirmed, count_queries, draft_contract,
@@ -108,6 +108,45 @@ def test_value_and_term_approved(active_contract, officer, finance):
     assert signoff.user.id == finance.id
     assert signoff.requested_by.id == officer.id
     assert "The service now covers" in signoff.checks
+
+
+def test_kpi_targets_approved(active_contract, officer, finance):
+    """A change of KPI targets alone is a change: on approval the KPIs take
+    the new targets and the change keeps the old ones; the KPIs stay
+    locked otherwise"""
+    pool = Pool()
+    Change = pool.get('commissioning.contract.change')
+    Kpi = pool.get('commissioning.contract.kpi')
+    contract = active_contract
+    kpi = contract.kpis[0]
+    old = kpi.target
+    change = draft_change(officer, contract, kpis=[('create', [{
+                        'kpi': kpi.id, 'new_target': old + 5}])])
+    press(officer, 'request', [change])
+    assert Kpi(kpi.id).target == old
+    press(finance, 'approve', [change])
+    line, = Change(change.id).kpis
+    assert (line.old_target, line.new_target) == (old, old + 5)
+    assert Kpi(kpi.id).target == old + 5
+    # Outside a change, the active contract's KPIs are locked
+    with as_user(officer), pytest.raises(LockedError):
+        Kpi.write([Kpi(kpi.id)], {'target': old})
+    # Nobody writes the old target
+    ChangeKpi = pool.get('commissioning.contract.change.kpi')
+    for user in [officer, finance]:
+        with as_user(user), pytest.raises((AccessError, LockedError)):
+            ChangeKpi.write([line], {'old_target': 1})
+    assert ChangeKpi(line.id).old_target == old
+
+
+def test_kpi_of_other_contract_refused(
+        active_contract, officer, provider_party):
+    "A change names the KPIs of its own contract only"
+    other = draft_contract(officer, provider_party)
+    with pytest.raises(RelationError) as error:
+        draft_change(officer, active_contract, kpis=[('create', [{
+                            'kpi': other.kpis[0].id, 'new_target': 50}])])
+    assert "New KPI Targets" in error.value.message
 
 
 def test_shorter_term_cuts_periods(active_contract, officer, finance):

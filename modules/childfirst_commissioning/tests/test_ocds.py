@@ -811,10 +811,14 @@ def test_contract_change_release(lifecycle):
     new_value = signed_value + Decimal(50000)
     new_end = signed_end + dt.timedelta(days=91)
     rest = (new_value - paid) / 2
+    kpi = contract.kpis[0]
+    signed_target = kpi.target
     change = draft_change(lifecycle.officer, contract,
         new_value=new_value, new_end_date=new_end,
         description="Holiday sessions the children asked for.",
-        payments=schedule((500, rest), (600, rest)))
+        payments=schedule((500, rest), (600, rest)),
+        kpis=[('create', [{'kpi': kpi.id,
+                        'new_target': signed_target + 5}])])
     refused = draft_change(lifecycle.officer, contract,
         new_end_date=new_end + dt.timedelta(days=30))
     press(lifecycle.officer, 'request', [change.id, refused.id])
@@ -843,11 +847,23 @@ def test_contract_change_release(lifecycle):
     assert amendment['amendsReleaseID'] == '%s-contract-%s' % (
         ocid, contract.id)
     assert [d['noticeType'] for d in block['documents']] == ['UK10']
+    # The KPI's new target, and its target as signed in the UK7
+    metric, = block['agreedMetrics']
+    assert (metric['id'], metric['observations'][0]['measure']) == (
+        str(kpi.id), float(signed_target + 5))
+    signed_metric, = [m for m in signed['agreedMetrics']
+        if m['id'] == str(kpi.id)]
+    assert signed_metric['observations'][0]['measure'] == float(
+        signed_target)
     # The change waiting for finance is not public
     assert len(steps['change']) == 1
     _, records = ocds.publications([lifecycle.tender], [])
     compiled = records['records'][0]['compiledRelease']['contracts'][0]
     assert compiled['value']['amount'] == float(new_value)
+    compiled_metric, = [m for m in compiled['agreedMetrics']
+        if m['id'] == str(kpi.id)]
+    assert compiled_metric['observations'][0]['measure'] == float(
+        signed_target + 5)
     assert compiled['period']['endDate'] == ocds.moment(new_end, end=True)
 
 
