@@ -165,10 +165,15 @@ def test_performance_report_welsh(reported_contract, officer, provider):
     translate(PERFORMANCE_LABELS)
     translate_selection('commissioning.monitoring.return.line',
         'rating', "Inadequate", "Annigonol")
+    # The reported contract's KPI rated inadequate twice is a performance
+    # failure, whose kind is translated like the ratings
+    translate_selection('commissioning.contract.failure',
+        'kind', "Inadequate KPI", "DPA annigonol")
     text = print_welsh('report_contract_performance', [contract], officer)
     check_translated(text, PERFORMANCE_LABELS)
     assert "2 wedi'u hadrodd, 2 wedi'u derbyn" in text
     assert "Annigonol" in text
+    assert "DPA annigonol" in text
     assert "Inadequate" not in text
     # The dates follow the reader's language: Welsh writes day first
     start = contract.start_date
