@@ -554,9 +554,14 @@ def test_documents(server):
     documents = {r['name']: r['data'] for r in response['result']}
     data = documents["Service specification - %s.pdf" % published]
     assert data.startswith(b'%PDF-')
+    # Not the specifications of the draft nor of the approved tender, which
+    # is not published yet
     assert not any(name.endswith(
-                "%s.pdf" % DRAFT_TENDER) or "Mentoring" in name
+                "%s.pdf" % DRAFT_TENDER)
+            or "Mentoring for Children in Care" in name
         for name in documents), documents
+    assert "Service specification - %s.pdf" % (
+        "Mentoring Across the Borough 2027-2029") in documents
 
     response = server.call(
         provider, 'model.ir.attachment.search_read',
