@@ -414,7 +414,8 @@ def open_row(driver, row_xpath, shown):
     """Double-click the row at row_xpath until shown(driver) returns the
     form it opens (the list may still be drawn again as it loads); return
     what shown returns"""
-    from selenium.common.exceptions import WebDriverException
+    from selenium.common.exceptions import (
+        StaleElementReferenceException, WebDriverException)
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -430,7 +431,9 @@ def open_row(driver, row_xpath, shown):
                 ActionChains(driver).double_click(rows[0]).perform()
             except WebDriverException:
                 pass
-    return WebDriverWait(driver, 60).until(opened)
+    # A row drawn again while it is looked at is looked for again
+    return WebDriverWait(driver, 60,
+        ignored_exceptions=[StaleElementReferenceException]).until(opened)
 
 
 def test_web_client(server, tmp_path):
