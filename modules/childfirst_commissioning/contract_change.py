@@ -499,9 +499,12 @@ def one_per_contract(changes):
     return batches
 
 
-class ContractChangePayment(InputMixin, AccessMixin, ModelSQL, ModelView):
-    __name__ = 'commissioning.contract.change.payment'
-    __string__ = "Contract Change Payment"
+class ChangeLineMixin(InputMixin, AccessMixin):
+    """A line of a contract change: written with its change while it is a
+    draft, locked with it afterwards, except the fields the server keeps
+    (_kept_fields) when the change is approved"""
+    __slots__ = ()
+    _kept_fields = set()
 
     change = fields.Many2One(
         'commissioning.contract.change', "Change", required=True,
@@ -509,6 +512,47 @@ class ContractChangePayment(InputMixin, AccessMixin, ModelSQL, ModelView):
     contract = fields.Function(
         fields.Many2One('commissioning.contract', "Contract"),
         'on_change_with_contract')
+
+    @fields.depends('change', '_parent_change.contract')
+    def on_change_with_contract(self, name=None):
+        if self.change and self.change.contract:
+            return self.change.contract.id
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        pool = Pool()
+        Change = pool.get('commissioning.contract.change')
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if (mode == 'write' and values
+                and set(values) <= cls._kept_fields):
+            return
+        changes = {l.change for l in lines}
+        if mode == 'write' and values and values.get('change'):
+            changes.add(Change(values['change']))
+        for change in changes:
+            change.check_draft()
+
+    @classmethod
+    def create(cls, vlist):
+        Change = Pool().get('commissioning.contract.change')
+        # Before the values are read below
+        cls.check_input(vlist)
+        for change in Change.browse(list(
+                    {v['change'] for v in vlist if v.get('change')})):
+            change.check_draft()
+        cls.check_lines(vlist)
+        return super().create(vlist)
+
+    @classmethod
+    def check_lines(cls, vlist):
+        "Raise unless the values of the new lines fit their change"
+
+
+class ContractChangePayment(ChangeLineMixin, ModelSQL, ModelView):
+    __name__ = 'commissioning.contract.change.payment'
+    __string__ = "Contract Change Payment"
+
     currency = fields.Function(
         fields.Many2One('currency.currency', "Currency"),
         'on_change_with_currency')
@@ -528,11 +572,6 @@ class ContractChangePayment(InputMixin, AccessMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('planned_date', 'ASC'), ('id', 'ASC')]
-
-    @fields.depends('change', '_parent_change.contract')
-    def on_change_with_contract(self, name=None):
-        if self.change and self.change.contract:
-            return self.change.contract.id
 
     @fields.depends('change', '_parent_change.currency')
     def on_change_with_currency(self, name=None):
@@ -564,40 +603,13 @@ class ContractChangePayment(InputMixin, AccessMixin, ModelSQL, ModelView):
                         period=line.period.rec_name,
                         contract=line.change.contract.rec_name))
 
-    @classmethod
-    def check_modification(cls, mode, lines, values=None, external=False):
-        pool = Pool()
-        Change = pool.get('commissioning.contract.change')
-        super().check_modification(
-            mode, lines, values=values, external=external)
-        changes = {l.change for l in lines}
-        if mode == 'write' and values and values.get('change'):
-            changes.add(Change(values['change']))
-        for change in changes:
-            change.check_draft()
 
-    @classmethod
-    def create(cls, vlist):
-        pool = Pool()
-        Change = pool.get('commissioning.contract.change')
-        # Before the values are read below
-        cls.check_input(vlist)
-        for change in Change.browse(list(
-                    {v['change'] for v in vlist if v.get('change')})):
-            change.check_draft()
-        return super().create(vlist)
-
-
-class ContractChangeKpi(InputMixin, AccessMixin, ModelSQL, ModelView):
+class ContractChangeKpi(ChangeLineMixin, ModelSQL, ModelView):
     __name__ = 'commissioning.contract.change.kpi'
     __string__ = "Contract Change KPI Target"
+    # The old target is kept by the server on approval
+    _kept_fields = {'old_target'}
 
-    change = fields.Many2One(
-        'commissioning.contract.change', "Change", required=True,
-        ondelete='CASCADE')
-    contract = fields.Function(
-        fields.Many2One('commissioning.contract', "Contract"),
-        'on_change_with_contract')
     kpi = fields.Many2One(
         'commissioning.contract.kpi', "KPI", required=True,
         ondelete='CASCADE',
@@ -610,13 +622,8 @@ class ContractChangeKpi(InputMixin, AccessMixin, ModelSQL, ModelView):
         "Old Target", digits=(16, 2), readonly=True,
         help="The KPI's target before the change.")
 
-    @fields.depends('change', '_parent_change.contract')
-    def on_change_with_contract(self, name=None):
-        if self.change and self.change.contract:
-            return self.change.contract.id
-
     @classmethod
-    def check_kpis(cls, vlist):
+    def check_lines(cls, vlist):
         """Raise unless the KPI of each new line is one of its change's
         contract, before the domain would refuse it in general terms"""
         pool = Pool()
@@ -645,36 +652,11 @@ class ContractChangeKpi(InputMixin, AccessMixin, ModelSQL, ModelView):
                         target=number(line.new_target)))
 
     @classmethod
-    def check_modification(cls, mode, lines, values=None, external=False):
-        pool = Pool()
-        Change = pool.get('commissioning.contract.change')
-        super().check_modification(
-            mode, lines, values=values, external=external)
-        if mode == 'write' and set(values or {}) == {'old_target'}:
-            # The old target is kept by the server on approval
-            return
-        changes = {l.change for l in lines}
-        if mode == 'write' and values and values.get('change'):
-            changes.add(Change(values['change']))
-        for change in changes:
-            change.check_draft()
-
-    @classmethod
-    def create(cls, vlist):
-        Change = Pool().get('commissioning.contract.change')
-        cls.check_input(vlist)
-        for change in Change.browse(list(
-                    {v['change'] for v in vlist if v.get('change')})):
-            change.check_draft()
-        cls.check_kpis(vlist)
-        return super().create(vlist)
-
-    @classmethod
     def write(cls, *args):
         actions = iter(args)
         for lines, values in zip(actions, actions):
             if 'kpi' in values or 'change' in values:
-                cls.check_kpis([{
+                cls.check_lines([{
                             'change': values.get('change', l.change.id),
                             'kpi': values.get('kpi', l.kpi.id),
                             } for l in lines])
