@@ -23,6 +23,7 @@ from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, add_evaluators, as_user, assess, bid_on, confirmed, declare,
     draft_contract, fill_return, make_provider, make_user, publish_tender,
     response_of, rolled_back, score_all, set_deadline, submit_bids)
+from trytond.config import config
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -30,6 +31,15 @@ from trytond.tests.test_tryton import (
 
 MODULE = 'childfirst_commissioning'
 HERE = pathlib.Path(__file__).parent
+
+# SQLite in memory has one connection that every transaction shares. Every
+# clean_timeout seconds (300 by default) the start of a transaction
+# synchronises the caches through an autocommit connection, which turns
+# autocommit on for that shared connection: the test that starts then would
+# commit everything it writes instead of rolling it back, and the tests after
+# it would meet its users. The caches of one process need no synchronisation.
+if DB_NAME == ':memory:':
+    config.set('cache', 'clean_timeout', str(10 ** 9))
 
 
 # The order of the tests
