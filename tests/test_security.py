@@ -2440,6 +2440,43 @@ def test_question_asked_for_another_organisation(rpc, undo, demo):
             assert_refused(response)
 
 
+def annotation(kind, resource, text):
+    "Return the model and the values of an attachment or a note on resource"
+    return {
+        'attachment': ('ir.attachment', {'name': 'annotation.txt',
+                'resource': resource, 'type': 'data',
+                'data': text.encode()}),
+        'note': ('ir.note', {'resource': resource, 'message': text}),
+        }[kind]
+
+
+@pytest.mark.parametrize('kind', ['attachment', 'note'])
+@pytest.mark.parametrize('state', ['published', 'asked'])
+def test_question_annotation_refused(rpc, undo, demo, state, kind):
+    """The asker adds no document or note to its question, which would
+    name who wrote it once published: refused, nothing made; the officer
+    adds one that the other providers read (positive control)"""
+    question = demo['question'][state]
+    login = asker(demo, question)
+    resource = ref(QUESTION, question['id'])
+    model, values = annotation(kind, resource, "PLANTED")
+    domain = [('resource', '=', resource)]
+    before = rpc.ok(rpc.count('officer', model, domain))
+    response = rpc.create(login, model, [values])
+    if 'result' in response:
+        undo.delete(model, response['result'])
+    assert_refused(response)
+    assert rpc.ok(rpc.count('officer', model, domain)) == before
+    if state != 'published':
+        return
+    made = rpc.ok(rpc.create('officer', model, [values]))
+    try:
+        for viewer in QUESTION_OUTSIDERS:
+            assert rpc.ok(rpc.search(viewer, model, domain)) == made
+    finally:
+        undo.delete(model, made)
+
+
 @pytest.mark.parametrize('attacker', ['provider', 'provider2', 'evaluator',
         'finance'])
 def test_amendment_create_refused(rpc, undo, demo, attacker):

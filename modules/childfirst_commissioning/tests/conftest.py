@@ -18,12 +18,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from trytond import config
 from trytond.modules.childfirst_commissioning.tests.committed import Committed
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, add_evaluators, as_user, assess, bid_on, confirmed, declare,
     draft_contract, fill_return, make_provider, make_user, publish_tender,
     response_of, rolled_back, score_all, set_deadline, submit_bids)
-from trytond.config import config
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (

@@ -5,6 +5,7 @@
 questions, answered and published by the officer to every provider, who
 never learns who asked, over any path of the server."""
 import datetime as dt
+from contextlib import contextmanager
 
 import pytest
 
@@ -16,6 +17,18 @@ from trytond.modules.childfirst_commissioning.tests.tools import (
     make_tender, set_deadline)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
+
+
+@contextmanager
+def rolled_back_on_error():
+    "Undo what the block wrote, as the server does for a call that fails"
+    cursor = Transaction().connection.cursor()
+    cursor.execute('SAVEPOINT call')
+    try:
+        yield
+    finally:
+        cursor.execute('ROLLBACK TO SAVEPOINT call')
+        Transaction().cache.clear()
 
 
 def ask(user, tender, text="Can the service run at weekends?"):
@@ -250,6 +263,38 @@ def test_history_does_not_name_asker(published, askers, officer):
             Question.read([public.id], ['create_uid'])
     with as_user(officer):
         assert any(r[2] for r in Question.history_revisions([public.id]))
+
+
+@pytest.mark.parametrize('model,values', [
+        ('ir.attachment', {'name': 'notes.txt', 'data': b'OUR READING'}),
+        ('ir.note', {'message': "Our reading of section 4"}),
+        ], ids=['attachment', 'note'])
+def test_documents_on_question(published, askers, officer, model, values):
+    """A document or a note names its last user: the asker adds none to
+    its question, before or after publication, and nothing is created;
+    the officer adds one, which every provider reads once published"""
+    pool = Pool()
+    Record = pool.get(model)
+    (_, north_user), (_, river_user) = askers
+    question = ask(river_user, published)
+    resource = 'commissioning.tender.question,%s' % question.id
+    values = dict(values, resource=resource)
+    for _ in range(2):
+        with rolled_back_on_error(), as_user(river_user), \
+                pytest.raises(AccessError) as info:
+            Record.create([values])
+        assert "clarification questions" in info.value.message
+        assert not Record.search([('resource', '=', resource)])
+        if question.state == 'asked':
+            question, = answer_and_publish(officer, [question])
+    with as_user(officer):
+        record, = Record.create([values])
+    with as_user(north_user):
+        assert Record.search([('resource', '=', resource)]) == [record]
+    # Another provider's records elsewhere are not concerned
+    with as_user(river_user):
+        Record.create([dict(values, resource='party.party,%s'
+                    % askers[1][0].id)])
 
 
 def test_provider_view_has_no_asker(published, askers):
