@@ -15,7 +15,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from . import award, contract, design, notification
+from . import award, contract, design, notification, report_assessment
 from .access import AccessMixin
 from .common import CENT, add_workflow, number
 from .exceptions import (
@@ -284,10 +284,11 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         "Whether the contract of the lot may be created on date"
         return award.standstill_over(self, date)
 
-    def price_share(self):
-        """Return the part of the winning bid's price for the lot: its
-        price shared among its lots in proportion to their budgets"""
-        bid = self.winning_bid
+    def price_share(self, bid=None):
+        """Return the part of the price of bid (the winning bid by default)
+        for the lot: its price shared among its lots in proportion to their
+        budgets"""
+        bid = bid or self.winning_bid
         total = sum((lot.budget or 0 for lot in bid.lots), Decimal(0))
         if not total:
             return bid.price
@@ -349,6 +350,16 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         if args:
             cls.write(*args)
         award_tenders(lots)
+        if lots:
+            cls.__queue__.send_assessment_summaries(lots)
+
+    @classmethod
+    def send_assessment_summaries(cls, lots):
+        """Attach to each assessed bid for the awarded lots its assessment
+        summary for the lot, for its bidder (run from the queue)"""
+        for lot in lots:
+            report_assessment.send_summaries(
+                [link.bid for link in lot.ranking], lot=lot)
 
     @classmethod
     @ModelView.button

@@ -69,9 +69,14 @@ class TenderEvaluationReport(CommissioningReport):
         story += cls.scores_section(tender, bids, responses, lang)
         story += cls.evaluator_scores_section(tender, bids)
         story += cls.moderation_section(tender, bids, lang)
-        story += cls.bids_section(tender, bids, lang)
-        story += cls.ranking_section(bids, lang)
-        story += cls.recommendation_section(tender, lang)
+        if tender.lots:
+            story += cls.lots_section(tender, lang)
+        else:
+            story += cls.bids_section(tender, bids, lang)
+            story += cls.ranking_section(bids, lang)
+            story += cls.recommendation_section(
+                tender, tender.winning_bid.rank if tender.winning_bid
+                else None, lang)
         story += cls.signoffs_section(tender, lang)
         return story
 
@@ -112,29 +117,29 @@ class TenderEvaluationReport(CommissioningReport):
         return result
 
     @classmethod
-    def recommendation_section(cls, tender, lang):
-        "The bid recommended, by whom, why, and finance's decision on it"
+    def recommendation_section(cls, record, rank, lang, heading=True):
+        """The bid recommended for the tender or the lot record (ranked
+        rank), by whom, why, and finance's decision on it"""
         pool = Pool()
         Signoff = pool.get('commissioning.signoff')
         decisions = selection(Signoff, 'decision')
-        result = [message('recommendation', 'heading')]
-        winner = tender.winning_bid
+        result = [message('recommendation', 'heading')] if heading else []
+        winner = record.winning_bid
         if not winner:
             return result + [message('no_recommendation')]
-        reason = tender.award_reason
-        if not reason and winner.rank == 1:
+        reason = record.award_reason
+        if not reason and rank == 1:
             reason = label('recommended_top')
         pairs = [
             (label('recommended_bid'), label('recommended_rank',
-                    bid=winner.provider.rec_name,
-                    rank=winner.rank or DASH)),
+                    bid=winner.provider.rec_name, rank=rank or DASH)),
             (label('recommended_by'), cls.by_at(
-                    tender.award_requested_by, tender.award_requested_at,
+                    record.award_requested_by, record.award_requested_at,
                     lang)),
             (label('recommendation_reason'), reason),
             ]
         for signoff in sorted(
-                (s for s in tender.signoffs if s.gate == 'award'),
+                (s for s in record.signoffs if s.gate == 'award'),
                 key=lambda s: (s.decided_at, s.id)):
             pairs.append((label('finance_decision'), label(
                         'decision_by', decision=decisions[signoff.decision],
@@ -365,3 +370,69 @@ class TenderEvaluationReport(CommissioningReport):
         else:
             result.append(message('no_ranking'))
         return [KeepTogether(result)]
+
+    @classmethod
+    def lots_section(cls, tender, lang):
+        """Each lot of a tender in lots: its budget and criteria, the
+        ranking of the bids for it with the reasons a bid is not eligible,
+        the recommendation and finance's decision, the award and
+        standstill"""
+        pool = Pool()
+        Lot = pool.get('commissioning.tender.lot')
+        states = selection(Lot, 'state')
+        result = [message('lots', 'heading'), message('lots_note', 'note')]
+        for lot in tender.lots:
+            links = sorted(lot.ranking, key=lambda x: (
+                    x.rank is None, x.rank or 0, x.bid.provider.rec_name,
+                    x.id))
+            result.append(message('lot_heading', 'subheading',
+                    lot=lot.rec_name))
+            result.append(facts([
+                        (label('state'), states[lot.state]),
+                        (label('budget'), cls.amount(
+                                lot.budget, tender.currency, lang)),
+                        (label('lot_criteria'), ", ".join(
+                                c.name for c in tender.criteria
+                                if c in lot.criteria)),
+                        (label('award_date'),
+                            cls.format_date(lot.award_date, lang)),
+                        (label('standstill_end'),
+                            cls.format_date(lot.standstill_end, lang)),
+                        ]))
+            result += cls.lot_ranking(lot, links, lang)
+            winner = [x for x in links if x.bid == lot.winning_bid]
+            result += cls.recommendation_section(
+                lot, winner[0].rank if winner else None, lang,
+                heading=False)
+        return result
+
+    @classmethod
+    def lot_ranking(cls, lot, links, lang):
+        "The bids for the lot in the order of their rank, and the excluded"
+        currency = lot.tender.currency
+        rows = [[
+                str(x.rank) if x.rank else DASH, x.bid.provider.rec_name,
+                cls.amount(lot.price_share(x.bid), currency, lang),
+                cls.score(x.child_first_score, lang),
+                cls.score(x.price_score, lang),
+                cls.score(x.total_score, lang),
+                cls.yes_no(x.eligible)]
+            for x in links if x.bid.state in ASSESSED_STATES]
+        if not rows:
+            return [message('no_ranking')]
+        result = [Spacer(0, 2 * mm), table(
+                [labels('rank', 'bid', 'lot_price', 'child_first',
+                        'price_score', 'total', 'eligible')],
+                rows,
+                [13 * mm, 48 * mm, 30 * mm, 20 * mm, 21 * mm, 18 * mm,
+                    WIDTH - 150 * mm],
+                numbers={0, 2, 3, 4, 5})]
+        excluded = [[x.bid.provider.rec_name, x.exclusion_reason]
+            for x in links
+            if not x.eligible and x.bid.state in ASSESSED_STATES]
+        if excluded:
+            result += [Spacer(0, 2 * mm), message('excluded'), table(
+                    [labels('bid', 'reason')], excluded,
+                    [44 * mm, WIDTH - 44 * mm])]
+        result.append(Spacer(0, 2 * mm))
+        return result

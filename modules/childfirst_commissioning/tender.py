@@ -29,8 +29,8 @@ from .exceptions import (
 from .gate import (
     check, check_gate, check_gates, checklist_text, confirm, message, passed)
 from .states import (
-    ASSESSED_STATES, ASSIGNMENT_STATES, CANCELLABLE_STATES, EVALUATED_STATES,
-    OPEN_STATES, REJECTABLE_STATES, TENDER_GROUPS, TENDER_STATES)
+    ASSIGNMENT_STATES, CANCELLABLE_STATES, EVALUATED_STATES, OPEN_STATES,
+    REJECTABLE_STATES, TENDER_GROUPS, TENDER_STATES)
 from .validation import INTEGER_MAX, InputMixin, check_ranges
 
 # The fields the workflow writes itself, whatever the state
@@ -685,14 +685,8 @@ class Tender(
     @classmethod
     def send_assessment_summaries(cls, tenders):
         """Attach to each assessed bid of the awarded tenders its
-        assessment summary, for its bidder (run from the queue, in the
-        language of the approver who pushed it)"""
-        User = Pool().get('res.user')
-        language = User(Transaction().user).language
-        with Transaction().set_context(
-                language=language.code if language else None):
-            report_assessment.attach_summaries([b for t in tenders
-                    for b in t.bids if b.state in ASSESSED_STATES])
+        assessment summary, for its bidder (run from the queue)"""
+        report_assessment.send_summaries([b for t in tenders for b in t.bids])
 
     @classmethod
     @ModelView.button

@@ -14,8 +14,9 @@ from trytond.model.modelview import AccessButtonError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, DELIVERY, EVIDENCE, AwardError, BidSubmissionError, ContractError,
     LockedError, SegregationError, TenderDesignError, add_evaluators, as_user,
-    assess, close, complete_collaboration, count_queries, criterion,
-    make_provider, make_tender, make_user, score, submit_bids)
+    assess, blank_pages, close, complete_collaboration, count_queries,
+    criterion, make_provider, make_tender, make_user, pdf_text, score,
+    split_words, submit_bids)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -696,6 +697,106 @@ def test_lot_award_before_evaluation_refused(officer, finance):
         Lot.recommend_award([lot(tender, "North")])
     with pytest.raises(AwardError):
         Lot.recommend_award([lot(tender, "North")])
+
+
+def summaries_of_task(method='send_assessment_summaries'):
+    """Run the queued tasks of the summaries and return {(bid key, lot):
+    text} of the summaries they attached"""
+    pool = Pool()
+    Queue = pool.get('ir.queue')
+    Attachment = pool.get('ir.attachment')
+    before = {a.id for a in Attachment.search([])}
+    tasks = [t for t in Queue.search([]) if t.data['method'] == method]
+    for task in tasks:
+        task.run()
+        Queue.delete([task])
+    result = {}
+    for attachment in Attachment.search([('id', 'not in', list(before))]):
+        assert attachment.data[:5] == b'%PDF-'
+        name = attachment.name
+        assert name.startswith("Assessment summary - ")
+        lot_name = name.rsplit(" - ", 1)[1].rsplit('.', 1)[0]
+        key = attachment.resource.provider.name[-1]
+        result[key, lot_name] = pdf_text(attachment.data)
+    return len(tasks), result
+
+
+def test_lot_assessment_summaries(lots_moderated):
+    """The award of a lot attaches to each bid for it its summary for the
+    lot: the lot's criteria only, the bid's and the lot winner's scores
+    and reasons, its rank and eligibility for the lot, the lot's budget and
+    standstill; a bid for two lots has one summary per lot"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Lot = pool.get('commissioning.tender.lot')
+    ex = lots_moderated
+    with as_user(ex.officer):
+        Lot.recommend_award(list(ex.tender.lots))
+    north, south = (lot(Tender(ex.tender.id), n) for n in ["North", "South"])
+    with as_user(ex.finance):
+        Lot.approve_award([north])
+    tasks, texts = summaries_of_task()
+    assert tasks == 1 and set(texts) == {('A', "North"), ('C', "North")}
+    standstill = "runs from %s to %s" % (
+        Lot(north.id).award_date.strftime('%d/%m/%Y'),
+        Lot(north.id).standstill_end.strftime('%d/%m/%Y'))
+    text = texts['A', "North"]
+    assert "Lot North" in text
+    assert '"%s, lot North"' % ex.tender.rec_name in text
+    assert "beside the scores of the winning bid, that of Provider C" in text
+    assert DELIVERY not in text
+    assert "Rank 2" in text and "shared among them" in text
+    assert "budget of usd100,000.00 is not eligible" in text
+    assert standstill in text
+    text = texts['C', "North"]
+    assert "It is the winning bid" in text
+    # 240,000 shared as the budgets of North and South
+    assert "Price for this lot usd96,000.00" in text
+    with as_user(ex.finance):
+        Lot.approve_award([Lot(south.id)])
+    tasks, texts = summaries_of_task()
+    assert tasks == 1 and set(texts) == {('B', "South"), ('C', "South")}
+    text = texts['C', "South"]
+    assert DELIVERY in text and "Why this bid is not eligible" in text
+    assert "that of Provider B" in text
+    # Printed by the bidder of both lots: one part per lot
+    Summary = pool.get('commissioning.bid.assessment_summary', type='report')
+    with as_user(ex.bids['C'].create_uid):
+        _, content, _, _ = Summary.execute([ex.bids['C'].id], {})
+    text = pdf_text(content)
+    assert "lot North" in text and "lot South" in text
+
+
+def test_lot_evaluation_report(lots_moderated):
+    """The evaluation report of a tender in lots has a part per lot: its
+    budget and criteria, the ranking of the bids for it with the prices
+    for the lot, the reasons a bid is not eligible for it, the
+    recommendation and finance's decision"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Lot = pool.get('commissioning.tender.lot')
+    Report = pool.get('commissioning.tender.evaluation_report', type='report')
+    ex = lots_moderated
+    with as_user(ex.officer):
+        Lot.recommend_award(list(ex.tender.lots))
+    with as_user(ex.finance):
+        Lot.approve_award([lot(Tender(ex.tender.id), "North")])
+    with as_user(ex.officer):
+        _, content, _, _ = Report.execute([ex.tender.id], {})
+    text = pdf_text(content)
+    assert "Lots: ranking, recommendation and decision" in text
+    north = text[text.index("Lot North"):text.index("Lot South")]
+    south = text[text.index("Lot South"):]
+    assert "Budget usd100,000.00" in north
+    assert DELIVERY not in north.split("Rank")[0]
+    # C first for North, at its share of 96,000; A second
+    assert "1 Provider C usd96,000.00 50.00 28.12 78.12 Yes" in north
+    assert "2 Provider A usd90,000.00" in north
+    assert "Provider C (rank 1)" in north and "Approved by Finance" in north
+    assert "Provider B (rank 1)" in south
+    assert "Bids that are not eligible" in south and DELIVERY in south
+    assert "there is no ranking" not in text
+    assert not split_words(content) and not blank_pages(content)
 
 
 def test_tender_with_lots_awarded_by_lot(lots_moderated):
