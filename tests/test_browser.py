@@ -119,7 +119,8 @@ def work_counts(server, login):
             ('open_tender', "Open Tenders"), ('bid', "Bids"),
             ('return', "Returns"), ('payment', "Payments"),
             ('performance_notice', "Performance Notices"),
-            ('question', "Questions")]:
+            ('question', "Questions"), ('lot', "Lots"),
+            ('failure', "Performance Failures")]:
         response = server.call(auth, 'model.commissioning.work.search_count',
             [('kind', '=', kind)], {})
         counts[name] = response['result']

@@ -35,6 +35,8 @@ KINDS = [
     ('payment', "Payment"),
     ('performance_notice', "Performance Notice"),
     ('question', "Question"),
+    ('lot', "Lot"),
+    ('failure', "Performance Failure"),
     ]
 ACTIONS = [
     ('request_approval', "Complete the design and request approval"),
@@ -57,6 +59,9 @@ ACTIONS = [
     ('revise_return', "Revise the return sent back and submit it again"),
     ('performance_notice', "Publish the contract performance notice"),
     ('answer_question', "Answer the question and publish the answer"),
+    ('approve_change', "Sign off the contract change"),
+    ('follow_failure',
+        "Follow the improvement plan and decide the outcome"),
     ]
 # What an officer does next with a tender in each state
 TENDER_ACTIONS = [
@@ -67,6 +72,8 @@ TENDER_ACTIONS = [
     ('moderated', 'recommend_award'),
     ('awarded', 'create_contract'),
     ]
+# The states in which a tender in lots waits for its lots, not itself
+LOTS_STATES = {'moderated', 'awarded'}
 # The parts of each role: the group XML id and the method adding its parts
 ROLES = [
     ('group_commissioning', '_officer_parts'),
@@ -79,7 +86,9 @@ RECORDS = [
     'commissioning.tender', 'commissioning.bid',
     'commissioning.evaluation.assignment', 'commissioning.tender.evaluator',
     'commissioning.contract', 'commissioning.monitoring.return',
-    'commissioning.contract.payment', 'commissioning.tender.question']
+    'commissioning.contract.payment', 'commissioning.tender.question',
+    'commissioning.tender.lot', 'commissioning.contract.change',
+    'commissioning.contract.failure']
 # The rows of a part are numbered id * PARTS + the part's number
 PARTS = 100
 # The columns of the rows and their SQL types
@@ -241,9 +250,11 @@ class Work(AccessMixin, ModelSQL, ModelView):
         uid = Transaction().user
         parts = []
         for number, (state, action) in enumerate(TENDER_ACTIONS, 1):
-            parts += cls._part(number, 'commissioning.tender', [
-                    ('state', '=', state),
-                    ], 'tender', action,
+            domain = [('state', '=', state)]
+            if state in LOTS_STATES:
+                domain.append(('lots', '=', None))
+            parts += cls._part(number, 'commissioning.tender', domain,
+                'tender', action,
                 tender=lambda t: t.id,
                 due_date=lambda t: t.standstill_end,
                 deadline=lambda t: t.submission_deadline)
@@ -259,6 +270,21 @@ class Work(AccessMixin, ModelSQL, ModelView):
                 ('tender.state', '=', 'published'),
                 ], 'question', 'answer_question',
             tender=lambda q: q.tender)
+        parts += cls._part(13, 'commissioning.tender.lot', [
+                ('state', '=', 'open'),
+                ('tender.state', '=', 'moderated'),
+                ], 'lot', 'recommend_award',
+            tender=lambda t: t.tender)
+        parts += cls._part(14, 'commissioning.tender.lot', [
+                ('state', '=', 'awarded'),
+                ], 'lot', 'create_contract',
+            tender=lambda t: t.tender,
+            bid=lambda t: t.winning_bid,
+            due_date=lambda t: t.standstill_end)
+        parts += cls._part(15, 'commissioning.contract.failure', [
+                ('state', '=', 'open'),
+                ], 'failure', 'follow_failure',
+            due_date=lambda t: t.deadline)
         parts += cls._part(20, 'commissioning.contract', [
                 ('performance_notice_due', '=', True),
                 ], 'performance_notice', 'performance_notice')
@@ -312,7 +338,17 @@ class Work(AccessMixin, ModelSQL, ModelView):
                     ('state', '=', 'requested'),
                     not_mine('requested_by'),
                     ], 'signoff', 'approve_payment',
-                due_date=lambda t: t.planned_date))
+                due_date=lambda t: t.planned_date)
+            + cls._part(24, 'commissioning.tender.lot', [
+                    ('state', '=', 'award_pending'),
+                    not_mine('award_requested_by'),
+                    ], 'signoff', 'approve_award',
+                tender=lambda t: t.tender,
+                bid=lambda t: t.winning_bid)
+            + cls._part(25, 'commissioning.contract.change', [
+                    ('state', '=', 'requested'),
+                    not_mine('requested_by'),
+                    ], 'signoff', 'approve_change'))
 
     @classmethod
     def _evaluator_parts(cls):

@@ -20,6 +20,7 @@ from trytond.modules.childfirst_commissioning.tests.tools import (
     END, START, TODAY, ContractValidationError, LockedError, SegregationError,
     as_user, assert_writes_refused, confirmed, count_queries, draft_contract,
     make_provider, make_user, monitoring_periods, pdf_text, print_report)
+from trytond.modules.childfirst_commissioning.tests.test_work import queue
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -108,6 +109,26 @@ def test_value_and_term_approved(active_contract, officer, finance):
     assert signoff.user.id == finance.id
     assert signoff.requested_by.id == officer.id
     assert "The service now covers" in signoff.checks
+
+
+def test_change_in_my_work(active_contract, officer, finance):
+    """A requested change waits in the My Work of finance, not of the
+    officer who asked, until it is decided"""
+    contract = active_contract
+    finance2 = make_user('finance2', 'group_commissioning_finance')
+    change = draft_change(officer, contract,
+        new_end_date=END + relativedelta(years=1))
+    record = 'commissioning.contract.change,%s' % change.id
+    item = ('approve_change', record)
+    assert item not in queue(finance)
+    press(officer, 'request', [change])
+    assert item in queue(finance) and item in queue(finance2)
+    assert item not in queue(officer)
+    with as_user(finance):
+        Pool().get('commissioning.contract.change').write(
+            [change], {'rejection_reason': "Not within this year's budget."})
+    press(finance, 'reject', [change])
+    assert item not in queue(finance2)
 
 
 def test_kpi_targets_approved(active_contract, officer, finance):

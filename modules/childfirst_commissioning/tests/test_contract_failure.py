@@ -17,6 +17,7 @@ from trytond.modules.childfirst_commissioning.tests.tools import (
     TODAY, LockedError, PaymentError, as_user, assert_writes_refused,
     bid_on, count_queries, draft_contract, fill_return, make_provider,
     make_user, pdf_text, print_report, publish_tender)
+from trytond.modules.childfirst_commissioning.tests.test_work import queue
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -205,6 +206,27 @@ def test_resolve_needs_plan_and_outcome(active_contract, officer):
     assert (failure.state, failure.decided_by) == ('resolved', officer)
     with as_user(officer), pytest.raises(LockedError):
         Failure.write([failure], {'outcome': "Changed."})
+
+
+def test_failure_in_my_work(active_contract, officer, finance):
+    """An open failure waits in the officer's My Work, due at its
+    deadline, until it is resolved"""
+    Failure = Pool().get(FAILURE)
+    deadline = TODAY + dt.timedelta(days=30)
+    failure = record_failure(officer, active_contract, deadline=deadline)
+    item = ('follow_failure', '%s,%s' % (FAILURE, failure.id))
+    assert item in queue(officer)
+    assert item not in queue(finance)
+    Work = Pool().get('commissioning.work')
+    with as_user(officer):
+        work, = Work.search([('kind', '=', 'failure')])
+        assert work.due_date == deadline
+    with as_user(officer):
+        Failure.write([failure], {
+                'improvement_plan': "A new session plan.",
+                'outcome': "Sessions run as planned for a month."})
+        Failure.resolve([failure])
+    assert item not in queue(officer)
 
 
 def test_escalate_needs_outcome(active_contract, officer):

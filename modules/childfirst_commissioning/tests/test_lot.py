@@ -17,6 +17,7 @@ from trytond.modules.childfirst_commissioning.tests.tools import (
     assess, blank_pages, close, complete_collaboration, count_queries,
     criterion, make_provider, make_tender, make_user, pdf_text, score,
     split_words, submit_bids)
+from trytond.modules.childfirst_commissioning.tests.test_work import queue
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -797,6 +798,36 @@ def test_lot_evaluation_report(lots_moderated):
     assert "Bids that are not eligible" in south and DELIVERY in south
     assert "there is no ranking" not in text
     assert not split_words(content) and not blank_pages(content)
+
+
+def test_lots_in_my_work(lots_moderated):
+    """The officer is asked to recommend each lot's award, not the
+    tender's; finance (not the recommender) to approve each lot's; after
+    the standstill the officer to create each lot's contract"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Lot = pool.get('commissioning.tender.lot')
+    ex = lots_moderated
+    lots = {x.name: x for x in ex.tender.lots}
+    items = {name: 'commissioning.tender.lot,%s' % x.id
+        for name, x in lots.items()}
+    officer = queue(ex.officer)
+    assert {('recommend_award', r) for r in items.values()} <= officer
+    assert ('recommend_award', 'commissioning.tender,%s' % ex.tender.id
+        ) not in officer
+    with as_user(ex.officer):
+        Lot.recommend_award(list(lots.values()))
+    assert {('approve_award', r) for r in items.values()} <= queue(
+        ex.finance)
+    assert not {a for a, r in queue(ex.officer) if r in items.values()}
+    with as_user(ex.finance):
+        Lot.approve_award([Lot(lots["North"].id)])
+    end_standstill([lots["North"]])
+    assert ('create_contract', items["North"]) in queue(ex.officer)
+    assert ('approve_award', items["North"]) not in queue(ex.finance)
+    assert ('create_contract', 'commissioning.tender,%s' % ex.tender.id
+        ) not in queue(ex.officer)
+    assert Tender(ex.tender.id).state == 'moderated'
 
 
 def test_tender_with_lots_awarded_by_lot(lots_moderated):
