@@ -196,6 +196,17 @@ class RPC:
     def export(self, login, model, ids, paths):
         return self(login, model, 'export_data', ids, paths)
 
+    def wizard(self, login, name, method, *args, context=None):
+        "Call the method of the wizard name (create, execute, delete)"
+        call_context = dict(self.context(login))
+        call_context.update(context or {})
+        response = self.server.call(
+            self.server.session(login), 'wizard.%s.%s' % (name, method),
+            *args, call_context)
+        response['_call'] = "as %s: wizard %s.%s(%s, context=%r)" % (
+            login, name, method, ", ".join(_short(a) for a in args), context)
+        return response
+
     def ok(self, response):
         "Return the result of response, failing the test on an error"
         assert 'error' not in response, (
@@ -2594,3 +2605,39 @@ def test_lot_bid_tamper(rpc, undo, lot_bid, attacker):
     attack_write(rpc, undo, 'commissioning.bid', lot_bid['bid'], 'provider',
         attacker, {'lots': [('remove', [lot_bid['north']]),
                 ('add', [lot_bid['south']])]})
+
+
+def lot_ids(rpc, demo):
+    "Return the ids of the lots of the demo's tender in lots"
+    return rpc.ok(rpc.search('officer', 'commissioning.tender.lot',
+            [('tender', '=', demo['tender'][LOTS])]))
+
+
+@pytest.mark.parametrize('attacker', ['officer', 'provider', 'evaluator'])
+@pytest.mark.parametrize('model', ['commissioning.tender',
+        'commissioning.tender.lot'])
+def test_reject_wizard_refused(rpc, demo, model, attacker):
+    """Only finance sends back a budget or an award: the Reject wizard and
+    its button are refused to the others, on the tender waiting for
+    approval and on lots, and nothing changes"""
+    ids = ([demo['tender'][PENDING]] if model == 'commissioning.tender'
+        else lot_ids(rpc, demo))
+    context = {'active_model': model, 'active_id': ids[0],
+        'active_ids': ids}
+    before = rpc.ok(rpc.read('officer', model, ids, ['state', 'write_date']))
+    response = rpc.wizard(attacker, 'commissioning.tender.reject', 'create',
+        context=context)
+    if error_kind(response) is None:
+        session = response['result'][0]
+        response = rpc.wizard(attacker, 'commissioning.tender.reject',
+            'execute', session, {'start': {'comment': "TAMPERED"}}, 'reject',
+            context=context)
+    assert_refused(response)
+    assert_refused(rpc(attacker, model, 'reject', ids))
+    after = rpc.ok(rpc.read('officer', model, ids, ['state', 'write_date']))
+    assert after == before
+    # Positive control: finance opens the wizard
+    session = rpc.ok(rpc.wizard('finance', 'commissioning.tender.reject',
+            'create', context=context))[0]
+    rpc.ok(rpc.wizard('finance', 'commissioning.tender.reject', 'delete',
+            session, context=context))

@@ -11,7 +11,8 @@ from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from .gate import check, checklist_text, message
+from .exceptions import ApprovalError
+from .gate import check, check_gate, checklist_text, message
 
 # The tenders whose winning bid is stored per statement: 2 parameters each
 WINNING_CHUNK = 4000
@@ -143,3 +144,28 @@ def standstill_checks(tender):
     else:
         failures = [message('msg_standstill', end=tender.standstill_end)]
     return [check('msg_standstill_label', failures)]
+
+
+def check_reject_comment(comment):
+    "Raise unless finance gives the comment of a rejection"
+    failures = [] if comment and comment.strip() else [
+        message('msg_reject_comment')]
+    check_gate(ApprovalError, 'msg_reject_gate',
+        [check('msg_reject_label_comment', failures)])
+
+
+def reject(records, comment):
+    """Record finance's rejection of the recommended award of the records
+    (tenders or lots) with the comment, and clear the recommendation: the
+    officer recommends again"""
+    if not records:
+        return
+    Signoff = Pool().get('commissioning.signoff')
+    Signoff.record([Signoff.decide(
+                r, 'award', 'rejected',
+                [r.winning_bid.rec_name if r.winning_bid else ''],
+                requested_by=r.award_requested_by, comment=comment)
+            for r in records])
+    records[0].__class__.write(records, {
+            'award_requested_by': None, 'award_requested_at': None,
+            'winning_bid': None})

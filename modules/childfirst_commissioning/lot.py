@@ -13,7 +13,7 @@ from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from . import award, contract, design, notification, report_assessment
 from .access import AccessMixin
@@ -41,10 +41,12 @@ TRANSITIONS = [
     ('open', 'award_pending'),
     ('award_pending', 'awarded'),
     ('awarded', 'contracted'),
+    ('award_pending', 'open'),
     ]
 BUTTONS = [
     ('recommend_award', ['open'], 'tryton-forward'),
     ('approve_award', ['award_pending'], 'tryton-ok'),
+    ('reject', ['award_pending'], 'tryton-back'),
     ('create_contract', ['awarded'], 'tryton-forward'),
     ]
 
@@ -360,6 +362,27 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         for lot in lots:
             report_assessment.send_summaries(
                 [link.bid for link in lot.ranking], lot=lot)
+
+    @classmethod
+    @ModelView.button_action('childfirst_commissioning.wizard_lot_reject')
+    def reject(cls, lots):
+        pass
+
+    @classmethod
+    def reject_with(cls, lots, comment):
+        """Send the recommended award of the lots back to the officer with
+        the comment of finance: the lots are open again"""
+        award.check_reject_comment(comment)
+        # Who may reject is checked by the button and the wizard's groups
+        with without_check_access():
+            cls._reject_award(
+                [lot for lot in lots if lot.state == 'award_pending'],
+                comment)
+
+    @classmethod
+    @Workflow.transition('open')
+    def _reject_award(cls, lots, comment):
+        award.reject(lots, comment)
 
     @classmethod
     @ModelView.button

@@ -519,10 +519,7 @@ class Tender(
     def reject_with(cls, tenders, comment):
         """Send tenders back with the comment of finance: from approval to
         draft, from award to moderated"""
-        failures = [] if comment and comment.strip() else [
-            message('msg_reject_comment')]
-        check_gate(ApprovalError, 'msg_reject_gate',
-            [check('msg_reject_label_comment', failures)])
+        award.check_reject_comment(comment)
         # Who may reject is checked by the button and the wizard's groups
         with without_check_access():
             cls._reject_approval(
@@ -545,15 +542,7 @@ class Tender(
     @classmethod
     @Workflow.transition('moderated')
     def _reject_award(cls, tenders, comment):
-        Signoff = Pool().get('commissioning.signoff')
-        Signoff.record([Signoff.decide(
-                    t, 'award', 'rejected',
-                    [t.winning_bid.rec_name if t.winning_bid else ''],
-                    requested_by=t.award_requested_by, comment=comment)
-                for t in tenders])
-        cls.write(tenders, {
-                'award_requested_by': None, 'award_requested_at': None,
-                'winning_bid': None})
+        award.reject(tenders, comment)
 
     @classmethod
     @ModelView.button

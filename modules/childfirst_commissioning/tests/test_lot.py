@@ -11,6 +11,7 @@ import pytest
 
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
+from trytond.modules.childfirst_commissioning.exceptions import ApprovalError
 from trytond.modules.childfirst_commissioning.tests.tools import (
     CF, DELIVERY, EVIDENCE, AwardError, BidSubmissionError, ContractError,
     LockedError, SegregationError, TenderDesignError, add_evaluators, as_user,
@@ -688,6 +689,57 @@ def test_lot_award_segregation(lots_moderated):
     with as_user(ex.officer), pytest.raises(AccessButtonError):
         Lot.approve_award([Lot(north.id)])
     assert Lot(north.id).state == 'award_pending'
+
+
+def reject_lots(user, lots, comment):
+    """Run the Reject Award wizard on lots as user, as the client does after
+    the button"""
+    Wizard = Pool().get('commissioning.tender.reject', type='wizard')
+    ids = [x.id for x in lots]
+    with as_user(user), Transaction().set_context(
+            active_model='commissioning.tender.lot', active_id=ids[0],
+            active_ids=ids):
+        session_id, _, _ = Wizard.create()
+        Wizard.execute(session_id, {}, 'start')
+        try:
+            Wizard.execute(
+                session_id, {'start': {'comment': comment}}, 'reject')
+        finally:
+            Wizard.delete(session_id)
+
+
+def test_lot_award_rejected(lots_moderated):
+    """Finance sends the recommended award of a lot back with a comment
+    (required): the lot is open again without a winning bid, the officer is
+    told, and recommends again; the officer may not reject"""
+    pool = Pool()
+    Lot = pool.get('commissioning.tender.lot')
+    ex = lots_moderated
+    north = lot(ex.tender, "North")
+    with as_user(ex.officer):
+        Lot.recommend_award([north])
+    with pytest.raises(ApprovalError) as info:
+        reject_lots(ex.finance, [north], "  ")
+    assert "comment" in info.value.message.lower()
+    assert Lot(north.id).state == 'award_pending'
+    with as_user(ex.officer), pytest.raises(AccessButtonError):
+        Lot.reject([Lot(north.id)])
+    reject_lots(ex.finance, [north], "Check C's price for the lot.")
+    north = Lot(north.id)
+    assert (north.state, north.winning_bid) == ('open', None)
+    assert north.award_requested_by is None
+    signoff, = north.signoffs
+    assert (signoff.gate, signoff.decision, signoff.comment) == (
+        'award', 'rejected', "Check C's price for the lot.")
+    assert signoff.requested_by == ex.officer
+    # The officer recommends A with a reason; finance approves
+    with as_user(ex.officer):
+        Lot.write([north], {'winning_bid': ex.bids['A'].id,
+                'award_reason': "C's price for the lot is not sustainable."})
+        Lot.recommend_award([north])
+    with as_user(ex.finance):
+        Lot.approve_award([Lot(north.id)])
+    assert Lot(north.id).winning_bid == ex.bids['A']
 
 
 def test_lot_award_before_evaluation_refused(officer, finance):
