@@ -21,6 +21,14 @@ TENETS = [
     ('diversion', "Diverting from stigma"),
     ]
 TENET_KEYS = [k for k, _ in TENETS]
+# The dimensions KPI values are broken down by: those the youth justice
+# guidance asks for; the body monitors those it defines groups for
+BREAKDOWNS = [
+    ('ethnicity', "Ethnicity"),
+    ('sex', "Sex"),
+    ('care_experience', "Care Experience"),
+    ('send', "Special Educational Needs"),
+    ]
 METHODS = [
     ('scored', "Scored"),
     ('pass_fail', "Pass/Fail"),

@@ -8,16 +8,8 @@ from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .common import TENETS
+from .common import BREAKDOWNS, TENETS
 from .criterion import KpiMixin
-
-# The dimensions the youth justice guidance asks values to be broken down by
-BREAKDOWNS = [
-    ('ethnicity', "Ethnicity"),
-    ('sex', "Sex"),
-    ('care_experience', "Care Experience"),
-    ('send', "Special Educational Needs"),
-    ]
 
 
 class KpiLibrary(DeactivableMixin, KpiMixin, ModelSQL, ModelView):

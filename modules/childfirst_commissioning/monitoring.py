@@ -17,7 +17,7 @@ from . import notification
 from .access import AccessMixin
 from .bid import is_provider_user
 from .collaboration import CollaborationOriginMixin
-from .common import add_workflow
+from .common import BREAKDOWNS, add_workflow
 from .contract import monitoring_periods
 from .exceptions import (
     LockedError, RelationError, ReturnError, ReturnValidationError,
@@ -25,11 +25,9 @@ from .exceptions import (
 from .gate import check, check_gate, checklist_text, date_text, message
 from .validation import COUNT_MAX, InputMixin, check_ranges
 
-DIMENSIONS = [
-    ('ethnicity', "Ethnicity"),
-    ('care_experience', "Care Experience"),
-    ('other', "Other"),
-    ]
+# The policy names ethnicity and care experience (the groups installed);
+# an administrator may add groups of the others
+DIMENSIONS = BREAKDOWNS + [('other', "Other")]
 # What the review of a submitted return may still write
 REVIEW_FIELDS = {
     'state', 'review_comment', 'reviewed_by', 'submitted_at',

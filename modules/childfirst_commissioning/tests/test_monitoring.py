@@ -91,6 +91,36 @@ def test_return_gate_refuses(active_contract, provider):
     assert_early_returns(active_contract, provider)
 
 
+def test_breakdown_by_added_dimension(active_contract, provider):
+    """Once an administrator adds the groups of a dimension the guidance
+    asks for (special educational needs), disaggregated values are broken
+    down by it too: a return without it is refused naming it, and passes
+    with it"""
+    pool = Pool()
+    Return = pool.get('commissioning.monitoring.return')
+    Group = pool.get('commissioning.monitoring.group')
+    Breakdown = pool.get('commissioning.monitoring.return.breakdown')
+    record = fill_return(provider, first_return(active_contract))
+    Group.create([
+            {'name': "EHC plan", 'dimension': 'send', 'sequence': 1},
+            {'name': "SEN support", 'dimension': 'send', 'sequence': 2},
+            {'name': "No SEN", 'dimension': 'send', 'sequence': 3},
+            ])
+    with as_user(provider), pytest.raises(ReturnError) as info:
+        Return.submit([Return(record.id)])
+    assert "no breakdown by Special Educational Needs" in str(info.value)
+    groups = Group.search([('dimension', '=', 'send')])
+    with as_user(provider):
+        for line in Return(record.id).lines:
+            if line.kpi.disaggregate:
+                Breakdown.create([{
+                            'line': line.id, 'group': g.id,
+                            'value': line.value if i == 0 else 0}
+                        for i, g in enumerate(groups)])
+        Return.submit([Return(record.id)])
+    assert Return(record.id).state == 'submitted'
+
+
 def assert_early_returns(contract, provider):
     """Assert the provider starts the return of the current period early,
     but cannot submit it before the period ends, nor start one for a period
