@@ -342,7 +342,9 @@ def sao_login(driver, server, login):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import Select, WebDriverWait
-    wait = WebDriverWait(driver, 60)
+    # The first load of the client by a new browser, on a busy machine,
+    # takes long: the login waits longer than the steps after it
+    wait = WebDriverWait(driver, 180)
     driver.get(server.url)
     field = wait.until(EC.visibility_of_element_located(
                 (By.CSS_SELECTOR, '.login-dialog input#login')))
@@ -360,7 +362,7 @@ def sao_login(driver, server, login):
     if login != 'admin':
         # The demo users open My Work at login: once it is open, what the
         # test opens next comes in front of it
-        WebDriverWait(driver, 60).until(EC.visibility_of_element_located(
+        wait.until(EC.visibility_of_element_located(
                 (By.XPATH, "//ul[@id='tablist']//a[contains(., 'My Work')]")))
 
 
