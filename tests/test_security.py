@@ -2641,3 +2641,20 @@ def test_reject_wizard_refused(rpc, demo, model, attacker):
             'create', context=context))[0]
     rpc.ok(rpc.wizard('finance', 'commissioning.tender.reject', 'delete',
             session, context=context))
+
+
+@pytest.mark.parametrize('attacker', ['provider', 'finance', 'evaluator'])
+def test_lot_cancel_refused(rpc, undo, demo, attacker):
+    """Only officers cancel a lot, and nobody writes who cancelled it or
+    when: refused, nothing changes"""
+    ids = lot_ids(rpc, demo)
+    before = rpc.ok(rpc.read('officer', 'commissioning.tender.lot', ids,
+            ['state', 'write_date']))
+    assert_refused(rpc(attacker, 'commissioning.tender.lot', 'cancel', ids))
+    assert rpc.ok(rpc.read('officer', 'commissioning.tender.lot', ids,
+            ['state', 'write_date'])) == before
+    for login in [attacker, 'officer']:
+        for values in [{'cancelled_at': '2026-01-01T00:00:00'},
+                {'state': 'cancelled'}]:
+            attack_write(rpc, undo, 'commissioning.tender.lot', ids[0],
+                'officer', login, values)

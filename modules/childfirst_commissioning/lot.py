@@ -30,24 +30,29 @@ LOT_STATES = [
     ('award_pending', "Award Pending"),
     ('awarded', "Awarded"),
     ('contracted', "Contracted"),
+    ('cancelled', "Cancelled"),
     ]
 # The fields the workflow of the award writes itself
 WORKFLOW_FIELDS = {
     'state', 'winning_bid', 'award_requested_by', 'award_requested_at',
-    'award_date', 'standstill_end'}
+    'award_date', 'standstill_end', 'cancelled_by', 'cancelled_at'}
 # The fields of the award an officer sets while the tender is moderated
-AWARD_FIELDS = {'winning_bid', 'award_reason'}
+AWARD_FIELDS = {'winning_bid', 'award_reason', 'cancellation_reason'}
+# The lots whose tender may move on: decided, or no longer to award
+DECIDED_STATES = {'awarded', 'contracted', 'cancelled'}
 TRANSITIONS = [
     ('open', 'award_pending'),
     ('award_pending', 'awarded'),
     ('awarded', 'contracted'),
     ('award_pending', 'open'),
+    ('open', 'cancelled'),
     ]
 BUTTONS = [
     ('recommend_award', ['open'], 'tryton-forward'),
     ('approve_award', ['award_pending'], 'tryton-ok'),
     ('reject', ['award_pending'], 'tryton-back'),
     ('create_contract', ['awarded'], 'tryton-forward'),
+    ('cancel', ['open'], 'tryton-cancel'),
     ]
 
 
@@ -127,6 +132,21 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
     standstill_end = fields.Date(
         "Standstill End", readonly=True,
         help="The contract of the lot can be created after this date.")
+    cancellation_reason = fields.Text(
+        "Cancellation Reason",
+        states={
+            'readonly': (Eval('tender_state') != 'moderated')
+            | (Eval('state') != 'open'),
+            'invisible': ~Eval('tender_state').in_(EVALUATED_STATES),
+            },
+        help="Why the lot is not awarded (no eligible bid, the need has "
+        "gone): required to cancel it.")
+    cancelled_by = fields.Many2One(
+        'res.user', "Cancelled By", readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'})
+    cancelled_at = fields.DateTime(
+        "Cancelled At", readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'})
     contract = fields.Function(
         fields.Many2One('commissioning.contract', "Contract",
             help="The contract made with the lot's winning provider."),
@@ -136,7 +156,8 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
     state = fields.Selection(
         LOT_STATES, "State", readonly=True, required=True, sort=False,
         help="Open until its award is recommended; then award pending, "
-        "awarded once finance approves, and contracted.")
+        "awarded once finance approves, and contracted; or cancelled "
+        "without an award.")
     state_string = state.translated('state')
 
     del _states
@@ -151,9 +172,10 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         add_workflow(cls, TRANSITIONS, BUTTONS)
         # An award is recommended once the evaluation of the tender is
         # complete
-        button = cls._buttons['recommend_award']
-        button['invisible'] |= Eval('tender_state') != 'moderated'
-        button['depends'] = button['depends'] + ['tender_state']
+        for name in ['recommend_award', 'cancel']:
+            button = cls._buttons[name]
+            button['invisible'] |= Eval('tender_state') != 'moderated'
+            button['depends'] = button['depends'] + ['tender_state']
 
     @classmethod
     def default_state(cls):
@@ -351,7 +373,7 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
                         'award_date': today, 'standstill_end': end}])
         if args:
             cls.write(*args)
-        award_tenders(lots)
+        award_tenders(lots, 'awarded')
         if lots:
             cls.__queue__.send_assessment_summaries(lots)
 
@@ -362,6 +384,39 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
         for lot in lots:
             report_assessment.send_summaries(
                 [link.bid for link in lot.ranking], lot=lot)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, lots):
+        """Close the lots without an award, with the officer's reason; the
+        tender moves on once its other lots are decided"""
+        for lot in lots:
+            check_gate(AwardError, 'msg_lot_cancel_gate',
+                lot.cancel_checks(lots), lot=lot.rec_name)
+        cls.write(lots, {
+                'cancelled_by': Transaction().user,
+                'cancelled_at': dt.datetime.now(),
+                })
+        award_tenders(lots, 'cancelled')
+        contract_tenders(lots, 'cancelled')
+
+    def cancel_checks(self, lots):
+        """Return the checks of cancelling the lot with lots: the tender is
+        evaluated, the reason is given and a lot of the tender stays to
+        award"""
+        failures = []
+        if self.tender.state != 'moderated':
+            failures.append(message('msg_lot_cancel_tender',
+                    tender=self.tender.rec_name,
+                    state=self.tender.state_string))
+        if not (self.cancellation_reason or '').strip():
+            failures.append(message('msg_lot_cancel_reason'))
+        if all(lot.state == 'cancelled' or lot in lots
+                for lot in self.tender.lots):
+            failures.append(message('msg_lot_cancel_last',
+                    tender=self.tender.rec_name))
+        return [check('msg_lot_cancel_label', failures)]
 
     @classmethod
     @ModelView.button_action('childfirst_commissioning.wizard_lot_reject')
@@ -394,7 +449,7 @@ class Lot(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
             check_gate(ContractError, 'msg_lot_contract_gate',
                 award.standstill_checks(lot), lot=lot.rec_name)
         Contract.save([contract.lot_contract(lot) for lot in lots])
-        contract_tenders(lots)
+        contract_tenders(lots, 'contracted')
 
     @classmethod
     def create(cls, vlist):
@@ -478,25 +533,34 @@ def lot_failures(tender):
     return failures
 
 
-def award_tenders(lots):
-    """Award the tenders of lots once each of their lots is awarded: the
-    bids that won a lot are awarded, the others unsuccessful"""
+def lot_states(tender, lots, state):
+    "Return the states of the lots of tender once lots are in state"
+    return [state if lot in lots else lot.state for lot in tender.lots]
+
+
+def award_tenders(lots, state):
+    """Award the tenders of lots, which move to state, once each of their
+    lots is decided: the bids that won a lot are awarded, the others
+    unsuccessful"""
     pool = Pool()
     Tender = pool.get('commissioning.tender')
     Bid = pool.get('commissioning.bid')
     tenders = Tender.browse(list({lot.tender.id for lot in lots}))
     # The transition writes the state of lots once the button is done
-    done = [t for t in tenders
-        if all(lot.state in {'awarded', 'contracted'} or lot in lots
-            for lot in t.lots)]
+    done = [t for t in tenders if t.state == 'moderated'
+        and set(lot_states(t, lots, state)) <= DECIDED_STATES]
     if not done:
         return
-    winners = {lot.winning_bid for t in done for lot in t.lots}
+    awarded = {t: [lot for lot, lot_state in zip(
+                    t.lots, lot_states(t, lots, state))
+                if lot_state != 'cancelled']
+        for t in done}
+    winners = {lot.winning_bid for t in done for lot in awarded[t]}
     # One write per award date and end of standstill
     dates = {}
     for tender in done:
-        key = (max(lot.award_date for lot in tender.lots),
-            max(lot.standstill_end for lot in tender.lots))
+        key = (max(lot.award_date for lot in awarded[tender]),
+            max(lot.standstill_end for lot in awarded[tender]))
         dates.setdefault(key, []).append(tender)
     args = []
     for (date, end), records in dates.items():
@@ -509,11 +573,12 @@ def award_tenders(lots):
             if b.state == 'submitted' and b not in winners])
 
 
-def contract_tenders(lots):
-    "Mark contracted the tenders of lots once each of their lots is"
+def contract_tenders(lots, state):
+    """Mark contracted the tenders of lots, which move to state, once each
+    of their lots is contracted or cancelled"""
     Tender = Pool().get('commissioning.tender')
     tenders = Tender.browse(list({lot.tender.id for lot in lots}))
-    done = [t for t in tenders
-        if all(lot.state == 'contracted' or lot in lots for lot in t.lots)]
+    done = [t for t in tenders if t.state == 'awarded'
+        and set(lot_states(t, lots, state)) <= {'contracted', 'cancelled'}]
     if done:
         Tender.write(done, {'state': 'contracted'})

@@ -548,22 +548,24 @@ def tender_lots(tender, scored, data):
     currency = tender.currency
     contract_period = period(tender.contract_start, tender.contract_end)
     lots = [(str(l.id), l.name, l.description, l.budget,
-            [c for c in l.criteria if c.method in {'scored', 'price'}])
+            [c for c in l.criteria if c.method in {'scored', 'price'}],
+            'cancelled' if l.state == 'cancelled' else 'active')
         for l in data.lots[tender.id]]
     if not lots:
-        lots = [('1', tender.name, None, tender.budget, scored)]
+        lots = [('1', tender.name, None, tender.budget, scored, 'active')]
     return [_clean({
                 'id': id_,
                 'title': title,
                 'description': description,
-                'status': 'active',
+                'status': status,
                 'value': money(budget, currency),
                 'contractPeriod': contract_period,
                 'awardCriteria': _clean({
                         'criteria': [
                             _award_criterion(c, data) for c in criteria],
                         }),
-                }) for id_, title, description, budget, criteria in lots]
+                })
+        for id_, title, description, budget, criteria, status in lots]
 
 
 def lot_award_release(tender, lot, ocid, data):

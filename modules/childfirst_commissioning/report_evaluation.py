@@ -398,7 +398,11 @@ class TenderEvaluationReport(CommissioningReport):
                             cls.format_date(lot.award_date, lang)),
                         (label('standstill_end'),
                             cls.format_date(lot.standstill_end, lang)),
-                        ]))
+                        ] + ([(label('lot_cancelled'), cls.by_at(
+                                    lot.cancelled_by, lot.cancelled_at,
+                                    lang)),
+                            (label('reason'), lot.cancellation_reason)]
+                        if lot.state == 'cancelled' else [])))
             result += cls.lot_ranking(lot, links, lang)
             winner = [x for x in links if x.bid == lot.winning_bid]
             result += cls.recommendation_section(

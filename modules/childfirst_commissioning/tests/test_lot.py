@@ -742,6 +742,66 @@ def test_lot_award_rejected(lots_moderated):
     assert Lot(north.id).winning_bid == ex.bids['A']
 
 
+def test_lot_cancelled(lots_moderated):
+    """The officer cancels a lot that will not be awarded, with a reason
+    (required); the tender is awarded once its other lot is, the bids for
+    the cancelled lot alone are unsuccessful, and it is contracted once the
+    other lot is; the open contracting data publishes the lot cancelled"""
+    from trytond.modules.childfirst_commissioning import ocds_schema
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Lot = pool.get('commissioning.tender.lot')
+    Bid = pool.get('commissioning.bid')
+    ex = lots_moderated
+    north, south = (lot(ex.tender, n) for n in ["North", "South"])
+    with as_user(ex.officer), pytest.raises(AwardError) as info:
+        Lot.cancel([south])
+    assert "Write the Cancellation Reason" in info.value.message
+    assert Lot(south.id).state == 'open'
+    with as_user(ex.finance), pytest.raises(AccessButtonError):
+        Lot.cancel([south])
+    with as_user(ex.officer):
+        Lot.write([south], {'cancellation_reason': "The service is now "
+                "provided by the council's own youth team."})
+        Lot.cancel([Lot(south.id)])
+        Lot.recommend_award([north])
+    south = Lot(south.id)
+    assert (south.state, south.cancelled_by) == ('cancelled', ex.officer)
+    assert south.cancelled_at
+    assert Tender(ex.tender.id).state == 'moderated'
+    with as_user(ex.finance):
+        Lot.approve_award([Lot(north.id)])
+    tender = Tender(ex.tender.id)
+    assert tender.state == 'awarded'
+    assert tender.award_date == Lot(north.id).award_date
+    assert {k: Bid(b.id).state for k, b in ex.bids.items()} == {
+        'A': 'unsuccessful', 'B': 'unsuccessful', 'C': 'awarded'}
+    with as_user(ex.officer):
+        package = Tender.ocds_release_package([tender])
+    assert ocds_schema.errors(package) == []
+    statuses = {l['id']: l['status'] for r in package['releases']
+        if 'tender' in r.get('tag', [])
+        for l in r['tender'].get('lots', [])}
+    assert statuses == {str(north.id): 'active', str(south.id): 'cancelled'}
+    end_standstill([north])
+    with as_user(ex.officer):
+        Lot.create_contract([Lot(north.id)])
+    assert Tender(ex.tender.id).state == 'contracted'
+
+
+def test_last_lot_not_cancelled(lots_moderated):
+    "Cancelling every lot is refused: the tender is cancelled instead"
+    Lot = Pool().get('commissioning.tender.lot')
+    ex = lots_moderated
+    lots = list(ex.tender.lots)
+    with as_user(ex.officer):
+        Lot.write(lots, {'cancellation_reason': "No longer needed."})
+        with pytest.raises(AwardError) as info:
+            Lot.cancel(Lot.browse(lots))
+    assert "cancel the tender instead" in info.value.message
+    assert {x.state for x in Lot.browse(lots)} == {'open'}
+
+
 def test_lot_award_before_evaluation_refused(officer, finance):
     "A lot is not recommended before the tender's evaluation is complete"
     Lot = Pool().get('commissioning.tender.lot')
