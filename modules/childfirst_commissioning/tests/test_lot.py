@@ -971,12 +971,11 @@ def test_lot_workflow_fields_read_only(lots_moderated):
     assert Lot(north.id).winning_bid == ex.bids['C']
 
 
-def _award_queries(officer, finance, count):
-    """Count the queries of the recommendation and the approval of the
-    award of count lots, each ranked with one eligible bid"""
+def _moderated_lots(officer, finance, count):
+    """Return a moderated tender of count lots, each ranked with one
+    eligible bid, the bid and the ids of the lots"""
     pool = Pool()
     Tender = pool.get('commissioning.tender')
-    Lot = pool.get('commissioning.tender.lot')
     Bid = pool.get('commissioning.bid')
     BidLot = pool.get('commissioning.bid-commissioning.tender.lot')
     Party = pool.get('party.party')
@@ -1001,7 +1000,16 @@ def _award_queries(officer, finance, count):
     cursor.execute(*table.update(
             [table.state], ['moderated'], where=table.id == tender.id))
     Transaction().cache.clear()
-    ids = [x.id for x in tender.lots]
+    return Tender(tender.id), bid, [x.id for x in tender.lots]
+
+
+def _award_queries(officer, finance, count):
+    """Count the queries of the recommendation and the approval of the
+    award of count lots, each ranked with one eligible bid"""
+    pool = Pool()
+    Tender = pool.get('commissioning.tender')
+    Lot = pool.get('commissioning.tender.lot')
+    tender, bid, ids = _moderated_lots(officer, finance, count)
     with Transaction().set_user(officer.id), count_queries() as recommend:
         Lot.recommend_award(Lot.browse(ids))
     Transaction().cache.clear()
@@ -1014,6 +1022,28 @@ def _award_queries(officer, finance, count):
     return tuple(len([q for q in map(str, queries)
                 if not q.startswith('INSERT INTO')])
         for queries in [recommend, approve])
+
+
+def _cancel_queries(officer, finance, count):
+    "Count the queries of cancelling count lots of count + 1"
+    Lot = Pool().get('commissioning.tender.lot')
+    tender, _, ids = _moderated_lots(officer, finance, count + 1)
+    with Transaction().set_user(officer.id):
+        Lot.write(Lot.browse(ids[:count]), {
+                'cancellation_reason': "No longer needed."})
+    Transaction().cache.clear()
+    with Transaction().set_user(officer.id), count_queries() as queries:
+        Lot.cancel(Lot.browse(ids[:count]))
+    assert [x.state for x in Lot.browse(ids)] == (
+        ['cancelled'] * count + ['open'])
+    return len(queries)
+
+
+def test_lot_cancel_queries(officer, finance):
+    "Cancelling 10n lots takes the queries of n lots"
+    small = _cancel_queries(officer, finance, 3)
+    large = _cancel_queries(officer, finance, 30)
+    assert large <= small + 2, (small, large)
 
 
 def test_lot_award_queries(officer, finance):
