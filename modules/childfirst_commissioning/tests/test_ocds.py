@@ -662,6 +662,29 @@ def test_queries_flat(database):
     assert_flat(*counts, "The OCDS export")
 
 
+def test_lots_queries_flat(officer, finance):
+    """The export of a tender of 10n awarded lots, each with its award
+    notice and the winner's share of the price, takes the queries of n"""
+    from trytond.modules.childfirst_commissioning.tests.test_lot import (
+        _moderated_lots)
+    Lot = Pool().get('commissioning.tender.lot')
+    counts = []
+    for size in (3, 30):
+        tender, _, ids = _moderated_lots(officer, finance, size)
+        with as_user(officer):
+            Lot.recommend_award(Lot.browse(ids))
+        with as_user(finance):
+            Lot.approve_award(Lot.browse(ids))
+        tender = fresh([tender])[0]
+        packages, _ = ocds.publications([tender], [])
+        package, = packages.values()
+        assert sum(1 for r in package['releases']
+            if '-award-lot-' in r['id']) == size
+        counts.append(measure(
+                lambda r: ocds.publications(r, []), [tender]).queries)
+    assert_flat(*counts, "The OCDS export of a tender in lots")
+
+
 # The contract performance notice (UK9)
 
 def published_notice(lifecycle, narrative="The service met most targets."):
