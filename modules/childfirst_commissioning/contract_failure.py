@@ -21,6 +21,7 @@ from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
+from . import notification
 from .access import AccessMixin
 from .common import add_workflow
 from .exceptions import FailureError, FailureValidationError, LockedError
@@ -263,6 +264,12 @@ class Failure(InputMixin, AccessMixin, Workflow, ModelSQL, ModelView):
             if f.state == 'open' and f.hold_payments]
 
     # Detection
+
+    @classmethod
+    def create(cls, vlist):
+        failures = super().create(vlist)
+        notification.failure_recorded(failures)
+        return failures
 
     @classmethod
     def detect(cls, contracts=None, date=None, accepted=()):

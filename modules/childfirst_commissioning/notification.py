@@ -42,6 +42,7 @@ EVENTS = [
     ('answers_published', "Clarification Answers Published"),
     ('tender_amended', "Tender Amended"),
     ('performance_notice_due', "Contract Performance Notice Due"),
+    ('failure_recorded', "Performance Failure Recorded"),
     ]
 # The events the scheduled task sends, once per record, user and date
 REMINDERS = {
@@ -103,7 +104,8 @@ class Notification(AccessMixin, ModelSQL, ModelView):
             'commissioning.contract', 'commissioning.contract.payment',
             'commissioning.monitoring.return',
             'commissioning.tender.amendment',
-            'commissioning.contract.change', 'commissioning.tender.lot']
+            'commissioning.contract.change', 'commissioning.tender.lot',
+            'commissioning.contract.failure']
 
     @classmethod
     def send_reminders(cls):
@@ -258,6 +260,26 @@ def tender_amended(amendments, bids):
                     })
           for b in bids if b.tender in by_tender
           for u in users[b.provider.id]])
+
+
+def failure_recorded(failures):
+    """Tell the provider's users and the officers of the company that a
+    performance failure was recorded on the contract: not the officer who
+    recorded it by hand (the server records the failures it detects)"""
+    transaction = Transaction()
+    recorder = transaction.user if transaction.check_access else None
+    providers = party_users([f.contract.provider for f in failures])
+    officers = company_users(
+        'group_commissioning', {f.contract.company for f in failures})
+    send([Notice('failure_recorded', f, u, {
+                    'failure': f.rec_name,
+                    'contract': f.contract.rec_name,
+                    'description': (f.description or '').strip(),
+                    })
+          for f in failures
+          for u in (providers[f.contract.provider.id]
+              + officers.get(f.contract.company.id, []))
+          if u.id != recorder])
 
 
 # The reminders of the scheduled task

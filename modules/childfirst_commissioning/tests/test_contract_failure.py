@@ -101,6 +101,31 @@ def test_inadequate_two_periods_running(active_contract, officer, provider):
     assert second.period.rec_name in failure.description
 
 
+def told(failure):
+    "Return the users told of the recording of failure"
+    Notification = Pool().get('commissioning.notification')
+    return {n.recipient for n in Notification.search([
+                ('event', '=', 'failure_recorded'),
+                ('origin', '=', str(failure)),
+                ])}
+
+
+def test_failure_notified(active_contract, officer, provider):
+    """The provider's users and the officers are told of a failure the
+    server records; of one an officer records by hand, everyone but that
+    officer"""
+    officer2 = make_user('officer2', 'group_commissioning')
+    set_overdue_days(365)
+    first, second = returns_of(active_contract)[:2]
+    accept(first, INADEQUATE, officer, provider)
+    accept(second, INADEQUATE, officer, provider)
+    detected, = failures()
+    assert {provider, officer, officer2} <= told(detected)
+    recorded = record_failure(officer, active_contract)
+    assert {provider, officer2} <= told(recorded)
+    assert officer not in told(recorded)
+
+
 def test_overdue_return_limit(active_contract):
     """A return still a draft up to the limit of days after its due date is
     no failure; one day more, it is"""
