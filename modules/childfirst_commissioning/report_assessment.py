@@ -119,6 +119,11 @@ class BidAssessmentSummary(CommissioningReport):
                 story.append(PageBreak())
             story += cls.assessment(
                 bid, Competition(tender, lot), action, lang)
+        if not story:
+            story = cls.heading(action, bid, [
+                    ('tender', tender.rec_name),
+                    ('provider', bid.provider.rec_name)])
+            story.append(message('summary_no_lot', 'body'))
         return story
 
     @classmethod

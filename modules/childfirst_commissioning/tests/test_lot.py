@@ -783,6 +783,11 @@ def test_lot_cancelled(lots_moderated):
         if 'tender' in r.get('tag', [])
         for l in r['tender'].get('lots', [])}
     assert statuses == {str(north.id): 'active', str(south.id): 'cancelled'}
+    # B bid for the cancelled lot only: its summary says so
+    Summary = pool.get('commissioning.bid.assessment_summary', type='report')
+    with as_user(ex.bids['B'].create_uid):
+        _, content, _, _ = Summary.execute([ex.bids['B'].id], {})
+    assert "No lot this bid was for has been awarded" in pdf_text(content)
     end_standstill([north])
     with as_user(ex.officer):
         Lot.create_contract([Lot(north.id)])
