@@ -547,12 +547,12 @@ def award_tenders(lots, state):
     Bid = pool.get('commissioning.bid')
     tenders = Tender.browse(list({lot.tender.id for lot in lots}))
     # The transition writes the state of lots once the button is done
+    states = {t: lot_states(t, lots, state) for t in tenders}
     done = [t for t in tenders if t.state == 'moderated'
-        and set(lot_states(t, lots, state)) <= DECIDED_STATES]
+        and set(states[t]) <= DECIDED_STATES]
     if not done:
         return
-    awarded = {t: [lot for lot, lot_state in zip(
-                    t.lots, lot_states(t, lots, state))
+    awarded = {t: [lot for lot, lot_state in zip(t.lots, states[t])
                 if lot_state != 'cancelled']
         for t in done}
     winners = {lot.winning_bid for t in done for lot in awarded[t]}

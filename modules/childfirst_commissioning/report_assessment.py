@@ -40,13 +40,12 @@ class Competition:
             self.results = {b: b for b in tender.bids}
             self.criteria = list(tender.criteria)
             self.name = tender.rec_name
-        self.record = lot or tender
-
-    def __getattr__(self, name):
-        "The award of the lot or of the tender"
-        if name in {'winning_bid', 'award_date', 'standstill_end', 'budget'}:
-            return getattr(self.record, name)
-        raise AttributeError(name)
+        # The award of the lot or of the tender
+        record = lot or tender
+        self.winning_bid = record.winning_bid
+        self.award_date = record.award_date
+        self.standstill_end = record.standstill_end
+        self.budget = record.budget
 
     def result(self, bid):
         return self.results[bid]
